@@ -1,0 +1,92 @@
+// Package history applies a keyed snapshot to a history table the way HI-Tier historises:
+// a changed row is a storno (sys_bis) of the old version plus a new version, a row that
+// disappeared is a storno alone, and nothing is ever deleted. For receivers' tables each
+// change also gets a change number in ops.change_log, in the same transaction.
+package history
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"regexp"
+	"text/template"
+	"time"
+
+	"github.com/dvpsau/vpsau/internal/store"
+	sqlfiles "github.com/dvpsau/vpsau/sql"
+)
+
+var tmpl = template.Must(template.ParseFS(sqlfiles.FS, "history/apply.sql"))
+
+// Spec names the tables of one historisation.
+type Spec struct {
+	Target   string   // history table, e.g. src.producer
+	Stage    string   // the new snapshot: rkey (unique) + Cols (+ src_system, src_ref for sources)
+	Cols     []string // the columns compared to decide whether a key changed
+	Extra    []string // columns copied from Stage without being compared (lineage: src_system, src_ref)
+	Keep     string   // optional: table of rkeys that keep their current version although absent from Stage
+	Scope    string   // optional: SQL predicate on the target (alias t) limiting what Stage replaces
+	Receiver string   // set for receivers' tables: number the changes in ops.change_log
+}
+
+// Diff counts what a snapshot changed.
+type Diff struct {
+	New, Changed, Deleted int64
+}
+
+// Total is the number of keys that changed in any way.
+func (d Diff) Total() int64 { return d.New + d.Changed + d.Deleted }
+
+var ident = regexp.MustCompile(`^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$`)
+
+func (s Spec) check() error {
+	names := append(append([]string{s.Target, s.Stage}, s.Cols...), s.Extra...)
+	if s.Keep != "" {
+		names = append(names, s.Keep)
+	}
+	for _, n := range names {
+		if !ident.MatchString(n) {
+			return fmt.Errorf("history: bad identifier %q", n)
+		}
+	}
+	if len(s.Cols) == 0 {
+		return fmt.Errorf("history %s: no columns to compare", s.Target)
+	}
+	return nil
+}
+
+// Apply makes Stage the current state of Target (within Scope) at system time sysTime for
+// run runID, and reports what changed. Run it inside the run's transaction.
+func Apply(ctx context.Context, c *store.Conn, s Spec, sysTime time.Time, runID int64) (Diff, error) {
+	if err := s.check(); err != nil {
+		return Diff{}, err
+	}
+	steps := []string{"diff"}
+	if s.Receiver != "" {
+		steps = append(steps, "number", "log")
+	}
+	steps = append(steps, "close", "insert")
+	for _, step := range steps {
+		var buf bytes.Buffer
+		if err := tmpl.ExecuteTemplate(&buf, step, s); err != nil {
+			return Diff{}, fmt.Errorf("history %s %s: %w", s.Target, step, err)
+		}
+		var args []any
+		switch step {
+		case "log":
+			args = []any{sysTime, runID, s.Receiver}
+		case "close", "insert":
+			args = []any{sysTime, runID}
+		}
+		if err := c.Exec(ctx, buf.String(), args...); err != nil {
+			return Diff{}, fmt.Errorf("history %s %s: %w", s.Target, step, err)
+		}
+	}
+	var d Diff
+	err := c.QueryRow(ctx, `SELECT count(*) FILTER (op = 'NY'), count(*) FILTER (op = 'ENDRET'), count(*) FILTER (op = 'SLETTET') FROM _diff`).
+		Scan(&d.New, &d.Changed, &d.Deleted)
+	if err != nil {
+		return Diff{}, fmt.Errorf("history %s: %w", s.Target, err)
+	}
+	return d, nil
+}

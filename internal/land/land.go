@@ -1,0 +1,335 @@
+// Package land loads one run's raw payloads of a source entity into its history table:
+// every row is parsed against the entity's contract and either staged or rejected with its
+// reason; duplicate keys are rejected; the staged snapshot then replaces the current state
+// (history.Apply), while keys whose row was rejected keep their last good version.
+package land
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dvpsau/vpsau/internal/contract"
+	"github.com/dvpsau/vpsau/internal/fetch"
+	"github.com/dvpsau/vpsau/internal/history"
+	"github.com/dvpsau/vpsau/internal/store"
+	"github.com/dvpsau/vpsau/internal/tabular"
+)
+
+// ErrMassChange reports a snapshot that would delete more than the allowed share of the
+// current rows: most likely a truncated delivery, not a real change.
+var ErrMassChange = errors.New("mass change")
+
+// ErrMissing reports a source file that is not there.
+var ErrMissing = errors.New("missing")
+
+// Options are the run's parameters.
+type Options struct {
+	RunID            int64
+	SysTime          time.Time
+	AsOf             time.Time // business date (UTC midnight)
+	MaxShrink        float64   // largest share of current rows a snapshot may delete; 0 = no limit
+	AcceptMassChange bool
+}
+
+// Result counts what happened to one entity.
+type Result struct {
+	System, Entity string
+	Payloads       int   // files or pages read
+	Read           int64 // data rows read
+	Accepted       int64 // rows staged (after duplicates)
+	Rejected       int64 // rows rejected
+	Before, After  int64 // current rows in scope before and after
+	Diff           history.Diff
+}
+
+// Payload is one raw file of an entity: a CSV file of a file drop or a JSON page of an
+// HTTP snapshot, kept verbatim in the run's raw folder.
+type Payload struct {
+	Name string // path relative to the raw folder, as shown in rejects
+	JSON bool
+}
+
+// HTTPDir is the folder, relative to a run's raw folder, that holds HTTP pages:
+// http/<entity>/<page>.json, and for subsidy http/subsidy/<year>/<page>.json.
+const HTTPDir = "http"
+
+// Payloads lists the raw files of an entity in a run's raw folder, in load order. An
+// entity fetched over HTTP has a folder of pages; otherwise its file-drop file must exist
+// (the subsidy folder may be empty: no year delivered).
+func Payloads(rawDir string, e *contract.Entity) ([]Payload, error) {
+	httpDir := filepath.Join(rawDir, HTTPDir, e.Name)
+	if st, err := os.Stat(httpDir); err == nil && st.IsDir() {
+		var out []Payload
+		err := filepath.WalkDir(httpDir, func(p string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() && strings.HasSuffix(p, ".json") {
+				rel, _ := filepath.Rel(rawDir, p)
+				out = append(out, Payload{Name: filepath.ToSlash(rel), JSON: true})
+			}
+			return nil
+		})
+		sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+		return out, err
+	}
+	full := filepath.Join(rawDir, e.File)
+	st, err := os.Stat(full)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) && e.Name == "subsidy" {
+			return nil, nil
+		}
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s: %w (a source delivers a full snapshot; an empty one is a header-only file)", e.File, ErrMissing)
+		}
+		return nil, err
+	}
+	if !st.IsDir() {
+		return []Payload{{Name: e.File}}, nil
+	}
+	entries, err := os.ReadDir(full)
+	if err != nil {
+		return nil, err
+	}
+	var out []Payload
+	for _, de := range entries {
+		if !de.IsDir() && strings.EqualFold(path.Ext(de.Name()), ".csv") {
+			out = append(out, Payload{Name: e.File + "/" + de.Name()})
+		}
+	}
+	return out, nil
+}
+
+// Entity loads the entity's payloads from rawDir into its history table. Run it inside
+// the run's transaction: an error leaves the caller to roll back.
+func Entity(ctx context.Context, c *store.Conn, rawDir string, e *contract.Entity, opt Options) (Result, error) {
+	res := Result{System: e.System, Entity: e.Name}
+	payloads, err := Payloads(rawDir, e)
+	if err != nil {
+		return res, err
+	}
+	res.Payloads = len(payloads)
+	stage, keep := "stg_"+e.Name, "keep_"+e.Name
+	cols := e.Columns()
+	if err := c.Exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS
+		SELECT rkey, %s, src_system, src_ref, ''::VARCHAR AS _file, 0::BIGINT AS _line, 0::BIGINT AS _ord
+		FROM %s LIMIT 0;
+		CREATE OR REPLACE TEMP TABLE %s (rkey VARCHAR)`, stage, strings.Join(cols, ", "), e.Table, keep)); err != nil {
+		return res, fmt.Errorf("stage %s: %w", e.Name, err)
+	}
+
+	var rejects []reject
+	var keepKeys []string
+	rejectedRows := int64(0)
+	err = c.Append(ctx, "temp", stage, func(a *store.Appender) error {
+		row := make([]any, 0, len(cols)+6)
+		var ord int64
+		for _, p := range payloads {
+			err := readPayload(rawDir, p, e, opt.AsOf, func(pr *contract.Parser, line int64, raw []string, rowErr error) error {
+				res.Read++
+				ord++
+				if rowErr != nil {
+					rejects = append(rejects, reject{file: p.Name, line: line, reason: rowErr.Error()})
+					rejectedRows++
+					return nil
+				}
+				vals, probs := pr.Parse(raw)
+				key, keyOK := pr.Key(probs)
+				if len(probs) > 0 {
+					rejectedRows++
+					for _, x := range probs {
+						rejects = append(rejects, reject{file: p.Name, line: line, field: x.Field, value: x.Value, reason: x.Reason})
+					}
+					if keyOK {
+						keepKeys = append(keepKeys, key)
+					}
+					return nil
+				}
+				row = append(row[:0], key)
+				row = append(row, vals...)
+				row = append(row, e.System, p.Name+":"+strconv.FormatInt(line, 10), p.Name, line, ord)
+				return a.AppendRow(row...)
+			})
+			if err != nil {
+				return fmt.Errorf("%s: %w", p.Name, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+
+	// Duplicate keys: the first row stays, every later one is a reject.
+	dups, err := c.Query(ctx, fmt.Sprintf(`SELECT _file, _line, rkey, first_line FROM (
+		SELECT _file, _line, rkey, _ord,
+		       first_value(_file || ' line ' || _line) OVER (PARTITION BY rkey ORDER BY _ord) AS first_line,
+		       row_number() OVER (PARTITION BY rkey ORDER BY _ord) AS n
+		FROM %s) WHERE n > 1 ORDER BY _ord`, stage))
+	if err != nil {
+		return res, fmt.Errorf("duplicates %s: %w", e.Name, err)
+	}
+	keyField := strings.Join(e.Key, "|")
+	var ndup int64
+	for dups.Next() {
+		var r reject
+		var first string
+		if err := dups.Scan(&r.file, &r.line, &r.value, &first); err != nil {
+			dups.Close()
+			return res, err
+		}
+		r.field = keyField
+		r.reason = "duplicate key (first on " + first + ")"
+		rejects = append(rejects, r)
+		ndup++
+	}
+	dups.Close()
+	if ndup > 0 {
+		if err := c.Exec(ctx, fmt.Sprintf(`DELETE FROM %[1]s WHERE _ord IN (
+			SELECT _ord FROM %[1]s QUALIFY row_number() OVER (PARTITION BY rkey ORDER BY _ord) > 1)`, stage)); err != nil {
+			return res, fmt.Errorf("duplicates %s: %w", e.Name, err)
+		}
+	}
+	res.Rejected = rejectedRows + ndup
+
+	if err := appendRejects(ctx, c, opt.RunID, e, rejects); err != nil {
+		return res, err
+	}
+	if len(keepKeys) > 0 {
+		if err := c.Append(ctx, "temp", keep, func(a *store.Appender) error {
+			for _, k := range keepKeys {
+				if err := a.AppendRow(k); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return res, err
+		}
+	}
+
+	spec := history.Spec{Target: e.Table, Stage: stage, Cols: cols, Extra: []string{"src_system", "src_ref"}, Keep: keep}
+	if e.Name == "subsidy" {
+		// A year's file replaces that year; a year without a file keeps what it had.
+		spec.Scope = "t.aar IN (SELECT aar FROM " + stage + ")"
+	}
+	scope := "TRUE"
+	if spec.Scope != "" {
+		scope = spec.Scope
+	}
+	if err := c.QueryRow(ctx, fmt.Sprintf(`SELECT count(*) FROM %s t WHERE t.sys_bis IS NULL AND %s`, e.Table, scope)).Scan(&res.Before); err != nil {
+		return res, fmt.Errorf("count %s: %w", e.Name, err)
+	}
+	if err := c.QueryRow(ctx, `SELECT count(*) FROM `+stage).Scan(&res.Accepted); err != nil {
+		return res, fmt.Errorf("count %s: %w", e.Name, err)
+	}
+	d, err := history.Apply(ctx, c, spec, opt.SysTime, opt.RunID)
+	if err != nil {
+		return res, err
+	}
+	res.Diff = d
+	res.After = res.Before - d.Deleted + d.New
+	if opt.MaxShrink > 0 && !opt.AcceptMassChange && res.Before > 0 && float64(d.Deleted) > opt.MaxShrink*float64(res.Before) {
+		return res, fmt.Errorf("%w: %s/%s would delete %d of %d rows (%.1f %% > %.0f %% allowed); check the delivery, or rerun with --accept-mass-change",
+			ErrMassChange, e.System, e.Name, d.Deleted, res.Before, 100*float64(d.Deleted)/float64(res.Before), 100*opt.MaxShrink)
+	}
+	return res, nil
+}
+
+type reject struct {
+	file, field, value, reason string
+	line                       int64
+}
+
+func appendRejects(ctx context.Context, c *store.Conn, runID int64, e *contract.Entity, rs []reject) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	return c.Append(ctx, "ops", "reject", func(a *store.Appender) error {
+		for _, r := range rs {
+			var field, value any
+			if r.field != "" {
+				field = r.field
+				value = r.value
+			}
+			if err := a.AppendRow(runID, e.System, e.Name, r.file, r.line, field, value, r.reason); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// rowFunc receives each row of a payload: its line, its raw fields in the parser's
+// column order, or the error that kept it from being split into fields.
+type rowFunc func(pr *contract.Parser, line int64, raw []string, rowErr error) error
+
+// readPayload reads one payload, binding a parser to its columns, and calls fn per row.
+func readPayload(rawDir string, p Payload, e *contract.Entity, asOf time.Time, fn rowFunc) error {
+	f, err := os.Open(filepath.Join(rawDir, filepath.FromSlash(p.Name)))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if p.JSON {
+		return readPage(f, e, asOf, fn)
+	}
+	r, err := tabular.NewReader(f)
+	if err != nil {
+		return err
+	}
+	pr, err := e.NewParser(r.Header(), asOf)
+	if err != nil {
+		return err
+	}
+	for r.Next() {
+		rec := r.Record()
+		if err := fn(pr, int64(rec.Line), rec.Fields, rec.Err); err != nil {
+			return err
+		}
+	}
+	return r.Err()
+}
+
+// readPage reads one stored JSON page: its items are rows keyed by column name (a missing
+// key or null is an empty value); the "line" of an item is its 1-based position in the page.
+func readPage(r io.Reader, e *contract.Entity, asOf time.Time, fn rowFunc) error {
+	body, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	items, _, err := fetch.DecodePage(body)
+	if err != nil {
+		return err
+	}
+	header := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		header[i] = f.Name
+	}
+	pr, err := e.NewParser(header, asOf)
+	if err != nil {
+		return err
+	}
+	raw := make([]string, len(header))
+	for n, item := range items {
+		for i, h := range header {
+			raw[i] = ""
+			if v := item[h]; v != nil {
+				raw[i] = *v
+			}
+		}
+		if err := fn(pr, int64(n+1), raw, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,432 @@
+// Package nightly runs one night of the pipeline: fetch → land → validate → historise →
+// compute → audit → export → publish. Everything up to the audits happens in one database
+// transaction, so a failed run changes nothing; exports are staged for every receiver and
+// published only when all of them are ready.
+package nightly
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/dvpsau/vpsau/exports"
+	"github.com/dvpsau/vpsau/internal/contract"
+	"github.com/dvpsau/vpsau/internal/fetch"
+	"github.com/dvpsau/vpsau/internal/history"
+	"github.com/dvpsau/vpsau/internal/intake"
+	"github.com/dvpsau/vpsau/internal/land"
+	"github.com/dvpsau/vpsau/internal/receiver"
+	"github.com/dvpsau/vpsau/internal/rules"
+	"github.com/dvpsau/vpsau/internal/store"
+	"github.com/dvpsau/vpsau/pipelines/dataflyt"
+	"github.com/dvpsau/vpsau/pipelines/didac"
+	"github.com/dvpsau/vpsau/pipelines/portal"
+	"github.com/dvpsau/vpsau/pipelines/slakt"
+)
+
+// Entities lists every source entity in load order.
+func Entities() []*contract.Entity {
+	var out []*contract.Entity
+	out = append(out, dataflyt.Entities()...)
+	out = append(out, slakt.Entities()...)
+	out = append(out, didac.Entities()...)
+	out = append(out, portal.Entities()...)
+	return out
+}
+
+// Options configure one run.
+type Options struct {
+	AsOf     time.Time               // business date (a civil date)
+	Trigger  string                  // manual, schedule, catch-up, demo, replay
+	Inbox    string                  // file-drop folder; empty = the HTTP sources
+	Sources  map[string]fetch.Config // HTTP sources by system name
+	Replay   string                  // a raw folder of an earlier run to load instead of fetching
+	Out      string                  // where exports and rejects are published
+	RawRoot  string                  // where raw payloads are kept, one folder per run
+	Rules    rules.Params
+	Outputs  map[string][]exports.FileSpec // formats per receiver; missing = the receiver's defaults
+	XLSX     exports.XLSXOptions
+	Guard    Guard
+	Now      func() time.Time
+	Log      *slog.Logger
+	Progress func(stage string) // called as each stage starts; may be nil
+}
+
+// Guard is the mass-change guard: a source snapshot or a receiver's delta that deletes
+// more than MaxShare of the current rows stops the run — when it deletes at least MinRows
+// rows, or everything. Accept lets an operator override after looking.
+type Guard struct {
+	MaxShare float64
+	MinRows  int64
+	Accept   bool
+}
+
+// DefaultGuard is 10 % and 10 rows.
+var DefaultGuard = Guard{MaxShare: 0.10, MinRows: 10}
+
+// ErrMassChange is returned when the guard stops a run.
+var ErrMassChange = land.ErrMassChange
+
+func (g Guard) check(what string, before int64, d history.Diff) error {
+	if g.Accept || g.MaxShare <= 0 || before == 0 || d.Deleted == 0 {
+		return nil
+	}
+	after := before - d.Deleted + d.New
+	share := float64(d.Deleted) / float64(before)
+	if share > g.MaxShare && (d.Deleted >= g.MinRows || after == 0) {
+		return fmt.Errorf("%w: %s would delete %d of %d rows (%.0f %%, more than %.0f %%); check the delivery, or rerun with --accept-mass-change",
+			ErrMassChange, what, d.Deleted, before, 100*share, 100*g.MaxShare)
+	}
+	return nil
+}
+
+// Summary tells what a run did.
+type Summary struct {
+	RunID    int64
+	AsOf     time.Time
+	SysTime  time.Time
+	Origin   string
+	Intake   intake.Stats
+	Sources  []land.Result
+	Rejects  int64
+	Findings int64
+	Changes  map[string]history.Diff
+	Exports  []exports.Manifest
+	Rules    []rules.Timing
+	Stages   map[string]time.Duration
+	Took     time.Duration
+}
+
+// Run performs one nightly run on db.
+func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	if opt.Trigger == "" {
+		opt.Trigger = "manual"
+	}
+	progress := func(s string) {
+		if opt.Progress != nil {
+			opt.Progress(s)
+		}
+	}
+	start := opt.Now()
+	sum = Summary{AsOf: opt.AsOf, Changes: map[string]history.Diff{}, Stages: map[string]time.Duration{}}
+	stage := func(name string, t0 time.Time) { sum.Stages[name] = opt.Now().Sub(t0) }
+
+	c, err := db.Conn(ctx)
+	if err != nil {
+		return sum, err
+	}
+	defer c.Close()
+
+	origin := opt.Inbox
+	switch {
+	case opt.Replay != "":
+		origin = "replay of " + opt.Replay
+	case origin == "":
+		origin = "http"
+		for sys, cfg := range opt.Sources {
+			origin += " " + sys + "=" + cfg.BaseURL
+		}
+	}
+	sum.Origin = origin
+	if err := c.QueryRow(ctx, `INSERT INTO ops.run (run_id, trigger, business_date, started, status, origin)
+		SELECT coalesce(max(run_id), 0) + 1, ?, ?, ?, 'running', ? FROM ops.run RETURNING run_id`,
+		opt.Trigger, opt.AsOf, start, origin).Scan(&sum.RunID); err != nil {
+		return sum, fmt.Errorf("ledger: %w", err)
+	}
+	log := opt.Log.With("run", sum.RunID)
+	defer func() {
+		sum.Took = opt.Now().Sub(start)
+		status, msg := "succeeded", any(nil)
+		if err != nil {
+			status, msg = "failed", err.Error()
+		}
+		stats, _ := json.Marshal(sum)
+		if lerr := c.Exec(context.WithoutCancel(ctx), `UPDATE ops.run SET finished = ?, status = ?, error = ?, stats = ? WHERE run_id = ?`,
+			opt.Now(), status, msg, string(stats), sum.RunID); lerr != nil && err == nil {
+			err = fmt.Errorf("ledger: %w", lerr)
+		}
+	}()
+
+	// Fetch: every source's snapshot into the run's raw folder.
+	progress("fetch")
+	t0 := opt.Now()
+	rawDir := opt.Replay
+	entities := Entities()
+	if rawDir == "" {
+		rawDir = filepath.Join(opt.RawRoot, fmt.Sprintf("run-%06d", sum.RunID))
+		if err := os.MkdirAll(rawDir, 0o755); err != nil {
+			return sum, fmt.Errorf("raw: %w", err)
+		}
+		if opt.Inbox != "" {
+			sum.Intake, err = intake.FromInbox(opt.Inbox, rawDir, entities)
+		} else {
+			clients := map[string]*fetch.Client{}
+			for sys, cfg := range opt.Sources {
+				clients[sys] = fetch.New(sys, cfg, log)
+			}
+			sum.Intake, err = intake.FromHTTP(ctx, rawDir, clients, entities, log)
+		}
+		if err != nil {
+			return sum, fmt.Errorf("fetch: %w", err)
+		}
+	}
+	stage("fetch", t0)
+
+	sum.SysTime, err = nextSysTime(ctx, c, opt.Now())
+	if err != nil {
+		return sum, err
+	}
+	receivers := receiver.All()
+
+	// Land, compute, store the receivers' rows and audit: all in one transaction.
+	err = c.InTx(ctx, func() error {
+		t0 := opt.Now()
+		lopt := land.Options{RunID: sum.RunID, SysTime: sum.SysTime, AsOf: opt.AsOf}
+		for _, e := range entities {
+			progress("land " + e.System + "/" + e.Name)
+			res, err := land.Entity(ctx, c, rawDir, e, lopt)
+			if err != nil {
+				return fmt.Errorf("land %s/%s: %w", e.System, e.Name, err)
+			}
+			if err := opt.Guard.check("source "+e.System+"/"+e.Name, res.Before, res.Diff); err != nil {
+				return err
+			}
+			sum.Sources = append(sum.Sources, res)
+			sum.Rejects += res.Rejected
+			log.Debug("landed", "source", e.System+"/"+e.Name, "rows", res.Read, "rejects", res.Rejected)
+		}
+		stage("land", t0)
+
+		progress("rules")
+		t0 = opt.Now()
+		timings, err := rules.Run(ctx, c, opt.Rules, opt.AsOf, sum.SysTime, sum.RunID)
+		if err != nil {
+			return err
+		}
+		sum.Rules = timings
+		if err := c.QueryRow(ctx, `SELECT count(*) FROM ops.finding WHERE run_id = ?`, sum.RunID).Scan(&sum.Findings); err != nil {
+			return fmt.Errorf("findings: %w", err)
+		}
+		stage("rules", t0)
+
+		progress("receivers")
+		t0 = opt.Now()
+		for _, r := range receivers {
+			var before int64
+			if err := c.QueryRow(ctx, `SELECT count(*) FROM `+r.Table+` WHERE chg_bis IS NULL`).Scan(&before); err != nil {
+				return fmt.Errorf("receiver %s: %w", r.Name, err)
+			}
+			d, err := receiver.Store(ctx, c, r, sum.SysTime, sum.RunID)
+			if err != nil {
+				return err
+			}
+			if err := opt.Guard.check("receiver "+r.Name, before, d); err != nil {
+				return err
+			}
+			sum.Changes[r.Name] = d
+		}
+		stage("receivers", t0)
+		return c.Exec(ctx, `UPDATE ops.run SET sys_time = ? WHERE run_id = ?`, sum.SysTime, sum.RunID)
+	})
+	if err != nil {
+		return sum, err
+	}
+
+	// Export and publish: stage every receiver's delta after its watermark, then publish
+	// them all.
+	progress("export")
+	t0 = opt.Now()
+	manifests, err := exportAll(ctx, c, opt, sum, receivers)
+	if err != nil {
+		return sum, fmt.Errorf("export: %w", err)
+	}
+	sum.Exports = manifests
+	if err := writeRejects(ctx, c, opt.Out, sum.RunID); err != nil {
+		return sum, err
+	}
+	stage("export", t0)
+	return sum, nil
+}
+
+// nextSysTime returns the system time for a run: now, but always after every system time
+// stored before, so that "as of" queries stay well-ordered even if the clock steps back.
+func nextSysTime(ctx context.Context, c *store.Conn, now time.Time) (time.Time, error) {
+	var last *time.Time
+	if err := c.QueryRow(ctx, `SELECT max(sys_time) FROM ops.run`).Scan(&last); err != nil {
+		return time.Time{}, fmt.Errorf("ledger: %w", err)
+	}
+	t := now.UTC().Truncate(time.Microsecond)
+	if last != nil && !t.After(*last) {
+		t = last.UTC().Add(time.Microsecond)
+	}
+	return t, nil
+}
+
+// Watermark returns a receiver's confirmed change number (0 when it never confirmed).
+func Watermark(ctx context.Context, c *store.Conn, name string) (int64, error) {
+	var n int64
+	err := c.QueryRow(ctx, `SELECT coalesce(arg_max(endringsnr, confirmed), 0) FROM ops.watermark WHERE receiver = ?`, name).Scan(&n)
+	return n, err
+}
+
+func exportAll(ctx context.Context, c *store.Conn, opt Options, sum Summary, receivers []receiver.Receiver) ([]exports.Manifest, error) {
+	to, err := receiver.LastChange(ctx, c, time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	var staged []*exports.Staged
+	discard := func() {
+		for _, s := range staged {
+			s.Discard()
+		}
+	}
+	for _, r := range receivers {
+		from, err := Watermark(ctx, c, r.Name)
+		if err != nil {
+			discard()
+			return nil, err
+		}
+		s, err := Write(ctx, c, WriteOptions{
+			Receiver: r, From: from, To: to, Out: opt.Out, BusinessDate: opt.AsOf,
+			Files: opt.Outputs[r.Name], XLSX: opt.XLSX, Created: opt.Now(), RunID: sum.RunID,
+		})
+		if err != nil {
+			discard()
+			return nil, err
+		}
+		staged = append(staged, s)
+	}
+	var out []exports.Manifest
+	for i, s := range staged {
+		if err := s.Publish(); err != nil {
+			discard()
+			return out, fmt.Errorf("%w (published %d of %d receivers; the next run repeats them all)", err, i, len(staged))
+		}
+		if err := Record(ctx, c, s, &sum.RunID); err != nil {
+			return out, err
+		}
+		out = append(out, s.Manifest())
+	}
+	return out, nil
+}
+
+// WriteOptions describe one export to write.
+type WriteOptions struct {
+	Receiver     receiver.Receiver
+	From, To     int64
+	Full         bool
+	Out          string
+	BusinessDate time.Time
+	Created      time.Time
+	Files        []exports.FileSpec // nil = the receiver's defaults
+	XLSX         exports.XLSXOptions
+	RunID        int64
+	ID           string // nil = the next export number
+}
+
+// Write stages one export of a receiver (Publish it, then Record it).
+func Write(ctx context.Context, c *store.Conn, w WriteOptions) (*exports.Staged, error) {
+	r := w.Receiver
+	var prev string
+	var seq int64
+	if err := c.QueryRow(ctx, `SELECT coalesce(arg_max(manifest_sha256, created), ''), count(*) FROM ops.export WHERE receiver = ?`, r.Name).Scan(&prev, &seq); err != nil {
+		return nil, err
+	}
+	var total int64
+	if err := c.QueryRow(ctx, `SELECT count(*) FROM ops.export`).Scan(&total); err != nil {
+		return nil, err
+	}
+	id := w.ID
+	if id == "" {
+		id = fmt.Sprintf("%06d-%s", total+1, w.BusinessDate.Format("20060102"))
+	}
+	files := w.Files
+	if len(files) == 0 {
+		files = r.Files
+	}
+	var rows *receiver.Rows
+	var err error
+	if w.Full {
+		rows, err = receiver.Full(ctx, c, r, w.To)
+	} else {
+		rows, err = receiver.Delta(ctx, c, r, w.From, w.To)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	extra := map[string]string{}
+	if w.RunID > 0 {
+		extra["run_id"] = strconv.FormatInt(w.RunID, 10)
+	}
+	from := w.From
+	if w.Full {
+		from = 0
+	}
+	return exports.Stage(w.Out, exports.Export{
+		Receiver: r.Name, ID: id, FromChange: from, ToChange: w.To, Full: w.Full,
+		BusinessDate: w.BusinessDate, Created: w.Created, Columns: r.ExportColumns(), Files: files,
+		XLSX: w.XLSX, PrevManifestSHA256: prev, Extra: extra,
+	}, rows)
+}
+
+// Record stores a published export in ops.export.
+func Record(ctx context.Context, c *store.Conn, s *exports.Staged, runID *int64) error {
+	m := s.Manifest()
+	var run any
+	if runID != nil && *runID > 0 {
+		run = *runID
+	}
+	err := c.Exec(ctx, `INSERT INTO ops.export (export_id, receiver, run_id, fra_endringsnr, til_endringsnr, full_export,
+		business_date, created, rows_ny, rows_endret, rows_slettet, manifest_sha256, path)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ExportID, m.Receiver, run, m.Changes.From, m.Changes.To, m.Full, m.BusinessDate, m.Created,
+		m.Rows.New, m.Rows.Changed, m.Rows.Deleted, s.ManifestSHA256(), s.Path())
+	if err != nil {
+		return fmt.Errorf("record export %s: %w", m.ExportID, err)
+	}
+	return nil
+}
+
+// writeRejects writes the run's rejects to <out>/rejects/run-NNNNNN.csv (file, line,
+// field, value, reason) by an atomic rename.
+func writeRejects(ctx context.Context, c *store.Conn, out string, runID int64) error {
+	dir := filepath.Join(out, "rejects")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("rejects: %w", err)
+	}
+	final := filepath.Join(dir, fmt.Sprintf("run-%06d.csv", runID))
+	tmp := final + ".tmp"
+	err := c.Exec(ctx, `COPY (SELECT file, line, field, value, reason FROM ops.reject WHERE run_id = ?
+		ORDER BY src_system, entity, file, line, field) TO '`+sqlString(tmp)+`' (HEADER, DELIMITER ',')`, runID)
+	if err != nil {
+		return fmt.Errorf("rejects: %w", err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return fmt.Errorf("rejects: %w", err)
+	}
+	return nil
+}
+
+func sqlString(s string) string {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\'' {
+			out = append(out, '\'')
+		}
+		out = append(out, s[i])
+	}
+	return string(out)
+}
+

@@ -1,0 +1,102 @@
+package nightly
+
+import (
+	"context"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/dvpsau/vpsau/exports"
+	"github.com/dvpsau/vpsau/internal/rules"
+	"github.com/dvpsau/vpsau/internal/store"
+)
+
+func openDB(t *testing.T) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "test.duckdb"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func readCSV(t *testing.T, path string, comma rune) [][]string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(b), "\ufeff")))
+	r.Comma = comma
+	recs, err := r.ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return recs
+}
+
+// TestOneNight runs the worked example of shared/examples/one-night (copied to
+// testdata/one-night) and compares each receiver's business columns with the expected rows.
+func TestOneNight(t *testing.T) {
+	db := openDB(t)
+	out := t.TempDir()
+	asOf := time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC)
+	sum, err := Run(context.Background(), db, Options{
+		AsOf: asOf, Inbox: "../../testdata/one-night/inbox", Out: out, RawRoot: filepath.Join(t.TempDir(), "raw"),
+		Rules: rules.Defaults(), Guard: DefaultGuard,
+	})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if sum.Rejects != 0 {
+		t.Errorf("rejects = %d, want 0", sum.Rejects)
+	}
+	for _, name := range []string{"dhp", "ksl", "saukontrollen", "nokkeltall"} {
+		t.Run(name, func(t *testing.T) {
+			want := readCSV(t, "../../testdata/one-night/expected/"+name+".csv", ',')
+			ids, err := exports.List(out, name)
+			if err != nil || len(ids) != 1 {
+				t.Fatalf("exports of %s = %v, %v; want one", name, ids, err)
+			}
+			comma := ','
+			if name == "saukontrollen" {
+				comma = ';'
+			}
+			got := readCSV(t, filepath.Join(out, name, ids[0], name+".csv"), comma)
+			if diff := cmp.Diff([]string{"endringsnr", "operasjon", "endret_tid"}, got[0][:3]); diff != "" {
+				t.Errorf("first columns (-want +got):\n%s", diff)
+			}
+			// Compare the business columns the example lists, by name.
+			idx := map[string]int{}
+			for i, c := range got[0] {
+				idx[c] = i
+			}
+			var proj [][]string
+			for _, row := range got {
+				var p []string
+				for _, c := range want[0] {
+					i, ok := idx[c]
+					if !ok {
+						t.Fatalf("column %s missing from %v", c, got[0])
+					}
+					p = append(p, row[i])
+				}
+				proj = append(proj, p)
+			}
+			if diff := cmp.Diff(want, proj); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", name, diff)
+			}
+			for _, row := range got[1:] {
+				if row[1] != "NY" {
+					t.Errorf("operasjon = %s, want NY on the first night", row[1])
+				}
+			}
+		})
+	}
+}

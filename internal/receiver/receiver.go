@@ -1,0 +1,231 @@
+// Package receiver defines the receivers' files — their columns, keys and default formats —
+// stores each night's rows in the receivers' history with numbered changes, and reads any
+// delta or full export back from that history.
+package receiver
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"io/fs"
+	"text/template"
+	"time"
+
+	"github.com/dvpsau/vpsau/exports"
+	"github.com/dvpsau/vpsau/internal/history"
+	"github.com/dvpsau/vpsau/internal/store"
+	sqlfiles "github.com/dvpsau/vpsau/sql"
+)
+
+// Receiver is one receiver's feed.
+type Receiver struct {
+	Name    string             // dhp, ksl, saukontrollen, nokkeltall, varsler
+	Table   string             // its history table
+	Key     []string           // the columns that identify a row
+	Columns []exports.Column   // the business columns, in file order
+	Files   []exports.FileSpec // default formats
+}
+
+// ColumnNames returns the business columns' names.
+func (r Receiver) ColumnNames() []string {
+	out := make([]string, len(r.Columns))
+	for i, c := range r.Columns {
+		out[i] = c.Name
+	}
+	return out
+}
+
+// ExportColumns returns the file's columns: endringsnr, operasjon, endret_tid, then the
+// business columns.
+func (r Receiver) ExportColumns() []exports.Column {
+	return append([]exports.Column{
+		{Name: exports.ColChangeNr, Kind: exports.Int},
+		{Name: exports.ColOperation, Kind: exports.ID},
+		{Name: exports.ColChangedAt, Kind: exports.Timestamp},
+	}, r.Columns...)
+}
+
+var (
+	machineCSV = exports.FileSpec{Format: exports.CSV, Dialect: exports.Machine}
+	excelCSV   = exports.FileSpec{Format: exports.CSV, Dialect: exports.Excel}
+	xlsx       = exports.FileSpec{Format: exports.XLSX}
+)
+
+func id(n string) exports.Column   { return exports.Column{Name: n, Kind: exports.ID} }
+func date(n string) exports.Column { return exports.Column{Name: n, Kind: exports.Date} }
+func num(n string) exports.Column  { return exports.Column{Name: n, Kind: exports.Int} }
+func dec(n string) exports.Column  { return exports.Column{Name: n, Kind: exports.Decimal} }
+
+// All returns the receivers in the order their changes are numbered.
+func All() []Receiver {
+	return []Receiver{
+		{
+			Name: "dhp", Table: "rcv.dhp", Key: []string{"produsentnr"},
+			Columns: []exports.Column{id("produsentnr"), id("orgnr"), id("status"), date("besoksfrist"), date("kursfrist"),
+				date("lukkefrist"), id("dvp_trekk"), date("trekk_fra")},
+			Files: []exports.FileSpec{machineCSV},
+		},
+		{
+			Name: "ksl", Table: "rcv.ksl", Key: []string{"produsentnr"},
+			Columns: []exports.Column{id("produsentnr"), id("orgnr"), date("innrullert_dato"), date("besoksfrist_overskredet"),
+				date("lukkefrist_overskredet"), id("ksl_avvik")},
+			Files: []exports.FileSpec{machineCSV},
+		},
+		{
+			Name: "saukontrollen", Table: "rcv.saukontrollen", Key: []string{"produsentnr"},
+			Columns: []exports.Column{id("produsentnr"), id("status"), date("neste_frist"), num("apne_avvik")},
+			Files:   []exports.FileSpec{excelCSV, xlsx},
+		},
+		{
+			Name: "nokkeltall", Table: "rcv.nokkeltall", Key: []string{"produsentnr", "vet_id", "sesong"},
+			Columns: []exports.Column{id("produsentnr"), id("vet_id"), num("sesong"), num("antall_lam"),
+				dec("andel_lam_fett1"), dec("andel_sau_fett1"), dec("snittvekt_lam_kg"),
+				dec("antall_lam_snitt5"), dec("antall_lam_trend"), dec("antall_lam_median_fylke"), dec("antall_lam_median_land"),
+				dec("andel_lam_fett1_snitt5"), dec("andel_lam_fett1_trend"), dec("andel_lam_fett1_median_fylke"), dec("andel_lam_fett1_median_land"),
+				dec("andel_sau_fett1_snitt5"), dec("andel_sau_fett1_trend"), dec("andel_sau_fett1_median_fylke"), dec("andel_sau_fett1_median_land"),
+				dec("snittvekt_lam_kg_snitt5"), dec("snittvekt_lam_kg_trend"), dec("snittvekt_lam_kg_median_fylke"), dec("snittvekt_lam_kg_median_land")},
+			Files: []exports.FileSpec{machineCSV},
+		},
+		{
+			Name: "varsler", Table: "rcv.varsler", Key: []string{"produsentnr", "kanal", "meldingstype", "frist"},
+			Columns: []exports.Column{id("produsentnr"), id("kanal"), id("adresse"), id("meldingstype"), date("frist")},
+			Files:   []exports.FileSpec{machineCSV},
+		},
+	}
+}
+
+// Lookup returns the named receiver.
+func Lookup(name string) (Receiver, bool) {
+	for _, r := range All() {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return Receiver{}, false
+}
+
+// Names lists the receivers' names.
+func Names() []string {
+	var out []string
+	for _, r := range All() {
+		out = append(out, r.Name)
+	}
+	return out
+}
+
+// Store computes the receiver's rows from the rules' tables (sql/receivers/<name>.sql)
+// and makes them its current state, numbering every change. Run it inside the run's
+// transaction, after the rules.
+func Store(ctx context.Context, c *store.Conn, r Receiver, sysTime time.Time, runID int64) (history.Diff, error) {
+	body, err := fs.ReadFile(sqlfiles.FS, "receivers/"+r.Name+".sql")
+	if err != nil {
+		return history.Diff{}, fmt.Errorf("receiver %s: %w", r.Name, err)
+	}
+	stage := "stg_rcv_" + r.Name
+	if err := c.Exec(ctx, "CREATE OR REPLACE TEMP TABLE "+stage+" AS "+string(body)); err != nil {
+		return history.Diff{}, fmt.Errorf("receiver %s: %w", r.Name, err)
+	}
+	d, err := history.Apply(ctx, c, history.Spec{Target: r.Table, Stage: stage, Cols: r.ColumnNames(), Receiver: r.Name}, sysTime, runID)
+	if err != nil {
+		return d, fmt.Errorf("receiver %s: %w", r.Name, err)
+	}
+	return d, nil
+}
+
+var deltaTmpl = template.Must(template.ParseFS(sqlfiles.FS, "history/delta.sql"))
+
+func render(name string, r Receiver) (string, error) {
+	var buf bytes.Buffer
+	err := deltaTmpl.ExecuteTemplate(&buf, name, struct {
+		Table     string
+		Cols, Key []string
+	}{r.Table, r.ColumnNames(), r.Key})
+	return buf.String(), err
+}
+
+// Delta reads the receiver's delta after change from up to and including change to.
+func Delta(ctx context.Context, c *store.Conn, r Receiver, from, to int64) (*Rows, error) {
+	q, err := render("delta", r)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := c.Query(ctx, q, r.Name, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("delta %s: %w", r.Name, err)
+	}
+	return newRows(rows)
+}
+
+// Full reads every row the receiver had at change to, each as NY with its last change.
+func Full(ctx context.Context, c *store.Conn, r Receiver, to int64) (*Rows, error) {
+	q, err := render("full", r)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := c.Query(ctx, q, to)
+	if err != nil {
+		return nil, fmt.Errorf("full %s: %w", r.Name, err)
+	}
+	return newRows(rows)
+}
+
+// LastChange returns the highest change number in the database (0 when none), or the
+// highest stored at or before system time asOf when asOf is not zero.
+func LastChange(ctx context.Context, c *store.Conn, asOf time.Time) (int64, error) {
+	var n int64
+	var err error
+	if asOf.IsZero() {
+		err = c.QueryRow(ctx, `SELECT coalesce(max(endringsnr), 0) FROM ops.change_log`).Scan(&n)
+	} else {
+		err = c.QueryRow(ctx, `SELECT coalesce(max(endringsnr), 0) FROM ops.change_log WHERE endret_tid <= ?`, asOf).Scan(&n)
+	}
+	return n, err
+}
+
+// Rows streams export rows from a query; it implements exports.Rows.
+type Rows struct {
+	rows *sql.Rows
+	vals []any
+	ptrs []any
+	err  error
+}
+
+func newRows(rows *sql.Rows) (*Rows, error) {
+	cols, err := rows.Columns()
+	if err != nil {
+		rows.Close()
+		return nil, err
+	}
+	r := &Rows{rows: rows, vals: make([]any, len(cols)), ptrs: make([]any, len(cols))}
+	for i := range r.vals {
+		r.ptrs[i] = &r.vals[i]
+	}
+	return r, nil
+}
+
+// Next advances to the next row.
+func (r *Rows) Next() bool {
+	if r.err != nil || !r.rows.Next() {
+		return false
+	}
+	if err := r.rows.Scan(r.ptrs...); err != nil {
+		r.err = err
+		return false
+	}
+	return true
+}
+
+// Values returns the current row's values.
+func (r *Rows) Values() []any { return r.vals }
+
+// Err returns the first error met.
+func (r *Rows) Err() error {
+	if r.err != nil {
+		return r.err
+	}
+	return r.rows.Err()
+}
+
+// Close releases the query.
+func (r *Rows) Close() error { return r.rows.Close() }

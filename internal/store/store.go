@@ -1,0 +1,283 @@
+// Package store owns the DuckDB database file: it opens it, applies the embedded
+// migrations, and hands out connections with transactions and bulk appenders. It is the
+// only package that imports the DuckDB driver.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	sqlfiles "github.com/dvpsau/vpsau/sql"
+)
+
+// Options tune how the database is opened.
+type Options struct {
+	ReadOnly    bool
+	MemoryLimit string // DuckDB memory_limit, e.g. "4GB"; empty = DuckDB's default
+	Threads     int    // 0 = DuckDB's default
+	TempDir     string // spill folder; empty = DuckDB's default (beside the file)
+}
+
+// DB is an open database file.
+type DB struct {
+	sql  *sql.DB
+	path string
+}
+
+// Open opens (creating if needed) the database at path and brings its schema up to date.
+// An empty path or ":memory:" opens an in-memory database.
+func Open(ctx context.Context, file string, opts Options) (*DB, error) {
+	dsn := file
+	if dsn == ":memory:" {
+		dsn = ""
+	}
+	var params []string
+	if opts.ReadOnly {
+		params = append(params, "access_mode=READ_ONLY")
+	}
+	if opts.MemoryLimit != "" {
+		params = append(params, "memory_limit="+opts.MemoryLimit)
+	}
+	if opts.Threads > 0 {
+		params = append(params, "threads="+strconv.Itoa(opts.Threads))
+	}
+	if opts.TempDir != "" {
+		params = append(params, "temp_directory="+opts.TempDir)
+	}
+	if len(params) > 0 {
+		dsn += "?" + strings.Join(params, "&")
+	}
+	connector, err := duckdb.NewConnector(dsn, nil)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", file, err)
+	}
+	db := &DB{sql: sql.OpenDB(connector), path: file}
+	if err := db.sql.PingContext(ctx); err != nil {
+		db.sql.Close()
+		return nil, fmt.Errorf("open database %s: %w", file, err)
+	}
+	if !opts.ReadOnly {
+		if err := db.migrate(ctx); err != nil {
+			db.sql.Close()
+			return nil, err
+		}
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Path returns the file the database was opened from.
+func (db *DB) Path() string { return db.path }
+
+// SQL returns the database/sql handle, for queries that need no connection state.
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+// Conn returns a dedicated connection: temp tables, transactions and appenders live on it.
+func (db *DB) Conn(ctx context.Context) (*Conn, error) {
+	c, err := db.sql.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	return &Conn{c: c}, nil
+}
+
+// Migration is one applied schema migration.
+type Migration struct {
+	Version int
+	Name    string
+}
+
+// migrate applies the embedded migrations in lexical order, each in its own transaction,
+// and records each in ops.schema_migration. Migrations are forward-only.
+func (db *DB) migrate(ctx context.Context) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if err := conn.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS ops;
+		CREATE TABLE IF NOT EXISTS ops.schema_migration (
+			version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied TIMESTAMPTZ NOT NULL DEFAULT now())`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	applied := map[int]bool{}
+	rows, err := conn.c.QueryContext(ctx, `SELECT version FROM ops.schema_migration`)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return fmt.Errorf("migrate: %w", err)
+		}
+		applied[v] = true
+	}
+	rows.Close()
+	migs, err := Migrations()
+	if err != nil {
+		return err
+	}
+	for _, m := range migs {
+		if applied[m.Version] {
+			continue
+		}
+		body, err := fs.ReadFile(sqlfiles.FS, "migrations/"+m.Name)
+		if err != nil {
+			return fmt.Errorf("migrate %s: %w", m.Name, err)
+		}
+		err = conn.InTx(ctx, func() error {
+			if err := conn.Exec(ctx, string(body)); err != nil {
+				return err
+			}
+			return conn.Exec(ctx, `INSERT INTO ops.schema_migration (version, name) VALUES (?, ?)`, m.Version, m.Name)
+		})
+		if err != nil {
+			return fmt.Errorf("migrate %s: %w", m.Name, err)
+		}
+	}
+	return nil
+}
+
+// Migrations lists the embedded migrations in the order they apply.
+func Migrations() ([]Migration, error) {
+	entries, err := fs.ReadDir(sqlfiles.FS, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var out []Migration
+	for _, e := range entries {
+		name := e.Name()
+		if path.Ext(name) != ".sql" {
+			continue
+		}
+		num, _, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with a number and _", name)
+		}
+		out = append(out, Migration{Version: v, Name: name})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	for i := 1; i < len(out); i++ {
+		if out[i].Version == out[i-1].Version {
+			return nil, fmt.Errorf("migrations %s and %s share a number", out[i-1].Name, out[i].Name)
+		}
+	}
+	return out, nil
+}
+
+// Conn is one connection to the database.
+type Conn struct {
+	c *sql.Conn
+}
+
+// Close returns the connection to the pool.
+func (c *Conn) Close() error { return c.c.Close() }
+
+// Exec runs statements with bound parameters.
+func (c *Conn) Exec(ctx context.Context, query string, args ...any) error {
+	_, err := c.c.ExecContext(ctx, query, args...)
+	return err
+}
+
+// ExecCount runs one statement and returns the number of rows it affected.
+func (c *Conn) ExecCount(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := c.c.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// Query runs a query.
+func (c *Conn) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return c.c.QueryContext(ctx, query, args...)
+}
+
+// QueryRow runs a query expected to return at most one row.
+func (c *Conn) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return c.c.QueryRowContext(ctx, query, args...)
+}
+
+// InTx runs fn inside a transaction on this connection: committed if fn returns nil,
+// rolled back otherwise (and on panic).
+func (c *Conn) InTx(ctx context.Context, fn func() error) (err error) {
+	if err := c.Exec(ctx, "BEGIN TRANSACTION"); err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			c.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+			panic(p)
+		}
+		if err != nil {
+			if rbErr := c.Exec(context.WithoutCancel(ctx), "ROLLBACK"); rbErr != nil {
+				err = errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
+			}
+		}
+	}()
+	if err := fn(); err != nil {
+		return err
+	}
+	if err := c.Exec(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Appender appends rows to one table in bulk (DuckDB's appender: columnar chunks, no
+// per-row statements). Values: nil, string, int64, float64, bool, time.Time.
+type Appender struct {
+	a    *duckdb.Appender
+	vals []driver.Value
+}
+
+// AppendRow appends one row; the values are copied.
+func (a *Appender) AppendRow(values ...any) error {
+	a.vals = a.vals[:0]
+	for _, v := range values {
+		a.vals = append(a.vals, v)
+	}
+	return a.a.AppendRow(a.vals...)
+}
+
+// Append opens an appender on schema.table (schema "temp" for the connection's temp
+// tables), hands it to fn and flushes it. It takes part in the connection's open
+// transaction, if any.
+func (c *Conn) Append(ctx context.Context, schema, table string, fn func(*Appender) error) error {
+	catalog := ""
+	if schema == "temp" {
+		catalog, schema = "temp", "main"
+	}
+	return c.c.Raw(func(dc any) error {
+		dconn, ok := dc.(driver.Conn)
+		if !ok {
+			return fmt.Errorf("append %s.%s: unexpected driver connection %T", schema, table, dc)
+		}
+		a, err := duckdb.NewAppender(dconn, catalog, schema, table)
+		if err != nil {
+			return fmt.Errorf("append %s.%s: %w", schema, table, err)
+		}
+		if err := fn(&Appender{a: a}); err != nil {
+			a.Close()
+			return err
+		}
+		if err := a.Close(); err != nil {
+			return fmt.Errorf("append %s.%s: %w", schema, table, err)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,163 @@
+package tabular
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+type row struct {
+	Line   int
+	Fields []string
+	Err    string
+}
+
+func readAll(t testing.TB, in string) (*Reader, []row, error) {
+	t.Helper()
+	r, err := NewReader(strings.NewReader(in))
+	if err != nil {
+		return nil, nil, err
+	}
+	var rows []row
+	for r.Next() {
+		rec := r.Record()
+		x := row{Line: rec.Line, Fields: append([]string(nil), rec.Fields...)}
+		if rec.Err != nil {
+			x.Err = rec.Err.Error()
+		}
+		rows = append(rows, x)
+	}
+	return r, rows, r.Err()
+}
+
+func TestReader(t *testing.T) {
+	tests := []struct {
+		name   string
+		in     string
+		header []string
+		comma  rune
+		rows   []row
+	}{
+		{
+			name:   "comma LF",
+			in:     "a,b\n1,2\n3,4\n",
+			header: []string{"a", "b"}, comma: ',',
+			rows: []row{{Line: 2, Fields: []string{"1", "2"}}, {Line: 3, Fields: []string{"3", "4"}}},
+		},
+		{
+			name:   "semicolon CRLF BOM no final newline",
+			in:     "\xef\xbb\xbfA ; B\r\n1;2\r\n3;4",
+			header: []string{"a", "b"}, comma: ';',
+			rows: []row{{Line: 2, Fields: []string{"1", "2"}}, {Line: 3, Fields: []string{"3", "4"}}},
+		},
+		{
+			name:   "quoted delimiter and newline keep line numbers",
+			in:     "a,b\n\"x,y\",\"two\nlines\"\n5,6\n",
+			header: []string{"a", "b"}, comma: ',',
+			rows: []row{{Line: 2, Fields: []string{"x,y", "two\nlines"}}, {Line: 4, Fields: []string{"5", "6"}}},
+		},
+		{
+			name:   "semicolons inside quoted header names do not count",
+			in:     "\"a;x\",b,c\n1,2,3\n",
+			header: []string{"a;x", "b", "c"}, comma: ',',
+			rows: []row{{Line: 2, Fields: []string{"1", "2", "3"}}},
+		},
+		{
+			name:   "wrong field count is a record error and reading goes on",
+			in:     "a,b\n1,2,3\n4,5\n",
+			header: []string{"a", "b"}, comma: ',',
+			rows: []row{{Line: 2, Err: "3 fields, the header has 2"}, {Line: 3, Fields: []string{"4", "5"}}},
+		},
+		{
+			name:   "bare quote is a record error and reading goes on",
+			in:     "a,b\n1,x\"y\n4,5\n",
+			header: []string{"a", "b"}, comma: ',',
+			rows: []row{{Line: 2, Err: `malformed CSV at line 2 column 4: bare " in non-quoted-field`}, {Line: 3, Fields: []string{"4", "5"}}},
+		},
+		{
+			name:   "blank lines are skipped",
+			in:     "a\n\n1\n\n2\n",
+			header: []string{"a"}, comma: ',',
+			rows: []row{{Line: 3, Fields: []string{"1"}}, {Line: 5, Fields: []string{"2"}}},
+		},
+		{
+			name:   "header only",
+			in:     "a,b\r\n",
+			header: []string{"a", "b"}, comma: ',',
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, rows, err := readAll(t, tt.in)
+			if err != nil {
+				t.Fatalf("read: %v", err)
+			}
+			if diff := cmp.Diff(tt.header, r.Header()); diff != "" {
+				t.Errorf("Header() (-want +got):\n%s", diff)
+			}
+			if r.Comma() != tt.comma {
+				t.Errorf("Comma() = %q, want %q", r.Comma(), tt.comma)
+			}
+			if diff := cmp.Diff(tt.rows, rows); diff != "" {
+				t.Errorf("records (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestReaderFileErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want error
+	}{
+		{"empty", "", ErrEmpty},
+		{"only BOM", "\xef\xbb\xbf", ErrEmpty},
+		{"UTF-16 LE", "\xff\xfea\x00", ErrEncoding},
+		{"UTF-16 BE", "\xfe\xff\x00a", ErrEncoding},
+		{"duplicate column", "a,b,A\n", ErrHeader},
+		{"empty column name", "a,,b\n", ErrHeader},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := NewReader(strings.NewReader(tt.in))
+			if !errors.Is(err, tt.want) {
+				t.Errorf("NewReader(%q) error = %v, want %v", tt.in, err, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzReader checks that no input makes the reader panic or loop, that line numbers never
+// go backwards, and that every well-formed record has as many fields as the header.
+func FuzzReader(f *testing.F) {
+	for _, s := range []string{
+		"a,b\n1,2\n", "\xef\xbb\xbfa;b\r\n1;\"x\r\ny\"\r\n", "a\n\"unterminated\n", "a,b\n1,x\"y\n",
+		"a\x00,b\n\x00,1\n", "\xff\xfe", "a;b,c\n1;2,3\n", "\"a\"\"\",b\n1,2\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		r, err := NewReader(strings.NewReader(in))
+		if err != nil {
+			return
+		}
+		last := 1
+		for n := 0; r.Next(); n++ {
+			rec := r.Record()
+			if rec.Line < last {
+				t.Fatalf("line %d after line %d", rec.Line, last)
+			}
+			last = rec.Line
+			if rec.Err == nil && len(rec.Fields) != len(r.Header()) {
+				t.Fatalf("record at line %d has %d fields, header %d", rec.Line, len(rec.Fields), len(r.Header()))
+			}
+			if n > len(in)+1 {
+				t.Fatal(fmt.Sprintf("more records (%d) than bytes (%d)", n, len(in)))
+			}
+		}
+	})
+}

@@ -1,0 +1,51 @@
+{{/*
+  Historisation of one keyed snapshot (see internal/history). Identifiers come from the
+  project's own specs and are checked before rendering; values are bound: $1 = the run's
+  system time, $2 = the run id, $3 = the receiver (receivers only).
+
+  Stage: a table with rkey (unique), the compared columns and, for sources, src_system and
+  src_ref. Keep: rkeys whose rows were rejected this time (they keep their last version).
+  Scope: which current versions this snapshot replaces (e.g. the subsidy years delivered).
+*/}}
+{{define "diff"}}
+CREATE OR REPLACE TEMP TABLE _diff AS
+SELECT s.rkey, CASE WHEN t.rkey IS NULL THEN 'NY' ELSE 'ENDRET' END AS op
+FROM {{.Stage}} s
+LEFT JOIN (SELECT * FROM {{.Target}} WHERE sys_bis IS NULL) t ON t.rkey = s.rkey
+WHERE t.rkey IS NULL OR NOT ({{range $i, $c := .Cols}}{{if $i}} AND {{end}}s.{{$c}} IS NOT DISTINCT FROM t.{{$c}}{{end}})
+UNION ALL
+SELECT t.rkey, 'SLETTET' AS op
+FROM {{.Target}} t
+WHERE t.sys_bis IS NULL{{if .Scope}} AND ({{.Scope}}){{end}}
+  AND NOT EXISTS (SELECT 1 FROM {{.Stage}} s WHERE s.rkey = t.rkey)
+{{- if .Keep}}
+  AND NOT EXISTS (SELECT 1 FROM {{.Keep}} k WHERE k.rkey = t.rkey)
+{{- end}}
+{{end}}
+
+{{define "number"}}
+CREATE OR REPLACE TEMP TABLE _num AS
+SELECT rkey, op,
+       (SELECT coalesce(max(endringsnr), 0) FROM ops.change_log) + row_number() OVER (ORDER BY rkey) AS nr
+FROM _diff
+{{end}}
+
+{{define "log"}}
+INSERT INTO ops.change_log (endringsnr, receiver, rkey, operasjon, endret_tid, run_id)
+SELECT nr, $3, rkey, op, $1, $2 FROM _num
+{{end}}
+
+{{define "close"}}
+UPDATE {{.Target}} AS t
+SET sys_bis = $1, bis_run = $2{{if .Receiver}}, chg_bis = d.nr{{end}}
+FROM {{if .Receiver}}_num{{else}}_diff{{end}} d
+WHERE t.rkey = d.rkey AND t.sys_bis IS NULL AND d.op <> 'NY'
+{{end}}
+
+{{define "insert"}}
+INSERT INTO {{.Target}} BY NAME
+SELECT s.rkey{{range .Cols}}, s.{{.}}{{end}}{{range .Extra}}, s.{{.}}{{end}}, $1 AS sys_von, $2 AS von_run{{if .Receiver}}, d.nr AS chg_von{{end}}
+FROM {{.Stage}} s
+JOIN {{if .Receiver}}_num{{else}}_diff{{end}} d ON d.rkey = s.rkey
+WHERE d.op <> 'SLETTET'
+{{end}}

@@ -1,0 +1,41 @@
+{{/*
+  Receivers' exports from history (see internal/receiver). $1 = receiver, $2 = from
+  (exclusive), $3 = to (inclusive) change numbers; for "full" $1 = to.
+
+  delta: one row per key whose receiver-visible columns differ between the state at $2 and
+  the state at $3: NY if the key did not exist at $2, ENDRET if it did, SLETTET if it does
+  not exist at $3 (it existed at $2 or at some point after). endringsnr and endret_tid are
+  the key's last change up to $3; a SLETTET row carries the values the key last had.
+*/}}
+{{define "delta"}}
+WITH changed AS (
+    SELECT rkey, max(endringsnr) AS endringsnr, arg_max(endret_tid, endringsnr) AS endret_tid
+    FROM ops.change_log
+    WHERE receiver = $1 AND endringsnr > $2 AND endringsnr <= $3
+    GROUP BY rkey
+),
+versions AS (
+    SELECT t.* FROM {{.Table}} t SEMI JOIN changed c ON c.rkey = t.rkey WHERE t.chg_von <= $3
+),
+at_to AS (SELECT * FROM versions WHERE chg_bis IS NULL OR chg_bis > $3),
+at_from AS (SELECT * FROM versions WHERE chg_von <= $2 AND (chg_bis IS NULL OR chg_bis > $2)),
+last AS (SELECT * FROM versions QUALIFY row_number() OVER (PARTITION BY rkey ORDER BY chg_von DESC) = 1)
+SELECT c.endringsnr,
+       CASE WHEN n.rkey IS NULL THEN 'SLETTET' WHEN o.rkey IS NULL THEN 'NY' ELSE 'ENDRET' END AS operasjon,
+       c.endret_tid{{range .Cols}}, l.{{.}}{{end}}
+FROM changed c
+JOIN last l ON l.rkey = c.rkey
+LEFT JOIN at_to n ON n.rkey = c.rkey
+LEFT JOIN at_from o ON o.rkey = c.rkey
+WHERE NOT (n.rkey IS NOT NULL AND o.rkey IS NOT NULL
+           {{- range .Cols}} AND n.{{.}} IS NOT DISTINCT FROM o.{{.}}{{end}})
+ORDER BY {{range $i, $c := .Key}}{{if $i}}, {{end}}l.{{$c}}{{end}}
+{{end}}
+
+{{define "full"}}
+SELECT t.chg_von AS endringsnr, 'NY' AS operasjon, cl.endret_tid{{range .Cols}}, t.{{.}}{{end}}
+FROM {{.Table}} t
+JOIN ops.change_log cl ON cl.endringsnr = t.chg_von
+WHERE t.chg_von <= $1 AND (t.chg_bis IS NULL OR t.chg_bis > $1)
+ORDER BY {{range $i, $c := .Key}}{{if $i}}, {{end}}t.{{$c}}{{end}}
+{{end}}
