@@ -5,13 +5,19 @@
 package nightly
 
 import (
+	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dvpsau/vpsau/exports"
@@ -332,31 +338,48 @@ type WriteOptions struct {
 	Files        []exports.FileSpec // nil = the receiver's defaults
 	XLSX         exports.XLSXOptions
 	RunID        int64
-	ID           string // nil = the next export number
+	ID           string // empty = the next export number
+}
+
+// nextExport returns the id of the receiver's next export — a number one above the
+// highest published, then the business date: 000042-20270104 — and the SHA-256 of the
+// last published manifest. Both come from the published folders themselves, so a crash
+// between publishing and recording cannot break the sequence or the chain.
+func nextExport(out, name string, businessDate time.Time) (id, prev string, err error) {
+	ids, err := exports.List(out, name)
+	if err != nil {
+		return "", "", err
+	}
+	next := 1
+	if len(ids) > 0 {
+		last := ids[len(ids)-1]
+		n, _ := strconv.Atoi(strings.SplitN(last, "-", 2)[0])
+		next = n + 1
+		b, err := os.ReadFile(filepath.Join(out, name, last, exports.ManifestName))
+		if err != nil {
+			return "", "", err
+		}
+		sum := sha256.Sum256(b)
+		prev = hex.EncodeToString(sum[:])
+	}
+	return fmt.Sprintf("%06d-%s", next, businessDate.Format("20060102")), prev, nil
 }
 
 // Write stages one export of a receiver (Publish it, then Record it).
 func Write(ctx context.Context, c *store.Conn, w WriteOptions) (*exports.Staged, error) {
 	r := w.Receiver
-	var prev string
-	var seq int64
-	if err := c.QueryRow(ctx, `SELECT coalesce(arg_max(manifest_sha256, created), ''), count(*) FROM ops.export WHERE receiver = ?`, r.Name).Scan(&prev, &seq); err != nil {
+	id, prev, err := nextExport(w.Out, r.Name, w.BusinessDate)
+	if err != nil {
 		return nil, err
 	}
-	var total int64
-	if err := c.QueryRow(ctx, `SELECT count(*) FROM ops.export`).Scan(&total); err != nil {
-		return nil, err
-	}
-	id := w.ID
-	if id == "" {
-		id = fmt.Sprintf("%06d-%s", total+1, w.BusinessDate.Format("20060102"))
+	if w.ID != "" {
+		id = w.ID
 	}
 	files := w.Files
 	if len(files) == 0 {
 		files = r.Files
 	}
 	var rows *receiver.Rows
-	var err error
 	if w.Full {
 		rows, err = receiver.Full(ctx, c, r, w.To)
 	} else {
@@ -400,33 +423,43 @@ func Record(ctx context.Context, c *store.Conn, s *exports.Staged, runID *int64)
 }
 
 // writeRejects writes the run's rejects to <out>/rejects/run-NNNNNN.csv (file, line,
-// field, value, reason) by an atomic rename.
+// field, value, reason; RFC 4180) by an atomic rename.
 func writeRejects(ctx context.Context, c *store.Conn, out string, runID int64) error {
 	dir := filepath.Join(out, "rejects")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("rejects: %w", err)
 	}
 	final := filepath.Join(dir, fmt.Sprintf("run-%06d.csv", runID))
-	tmp := final + ".tmp"
-	err := c.Exec(ctx, `COPY (SELECT file, line, field, value, reason FROM ops.reject WHERE run_id = ?
-		ORDER BY src_system, entity, file, line, field) TO '`+sqlString(tmp)+`' (HEADER, DELIMITER ',')`, runID)
+	f, err := os.CreateTemp(dir, ".tmp-rejects-")
 	if err != nil {
 		return fmt.Errorf("rejects: %w", err)
 	}
-	if err := os.Rename(tmp, final); err != nil {
+	defer os.Remove(f.Name())
+	rows, err := c.Query(ctx, `SELECT file, line, coalesce(field, ''), coalesce(value, ''), reason FROM ops.reject
+		WHERE run_id = ? ORDER BY src_system, entity, file, line, field`, runID)
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("rejects: %w", err)
+	}
+	defer rows.Close()
+	bw := bufio.NewWriter(f)
+	w := csv.NewWriter(bw)
+	w.Write([]string{"file", "line", "field", "value", "reason"})
+	for rows.Next() {
+		var file, field, value, reason string
+		var line int64
+		if err := rows.Scan(&file, &line, &field, &value, &reason); err != nil {
+			f.Close()
+			return fmt.Errorf("rejects: %w", err)
+		}
+		w.Write([]string{file, strconv.FormatInt(line, 10), field, value, reason})
+	}
+	w.Flush()
+	if err := errors.Join(rows.Err(), w.Error(), bw.Flush(), f.Sync(), f.Close()); err != nil {
+		return fmt.Errorf("rejects: %w", err)
+	}
+	if err := os.Rename(f.Name(), final); err != nil {
 		return fmt.Errorf("rejects: %w", err)
 	}
 	return nil
 }
-
-func sqlString(s string) string {
-	out := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\'' {
-			out = append(out, '\'')
-		}
-		out = append(out, s[i])
-	}
-	return string(out)
-}
-

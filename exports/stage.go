@@ -1,0 +1,294 @@
+package exports
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// ErrExists is returned when an export folder of the same id is already
+// there; an existing export is never changed.
+var ErrExists = errors.New("export already exists")
+
+// tmpPrefix starts the name of every staging folder.
+const tmpPrefix = ".tmp-"
+
+// Staged is an export written to its temporary folder, waiting to be
+// published or discarded.
+type Staged struct {
+	receiverDir string
+	tmp         string
+	final       string
+	manifest    Manifest
+	manifestSum string
+	published   bool
+	discarded   bool
+}
+
+// Stage writes export e of rows into a temporary folder next to its final
+// place, outDir/<receiver>/<id>, reading rows once for all files. Each file is
+// fsynced, manifest.json is written last, and the folder is fsynced. On error
+// nothing is left behind. Stage fails with ErrExists when the export is
+// already published. Cancelling the query behind rows ends Stage through
+// rows.Err.
+func Stage(outDir string, e Export, rows Rows) (*Staged, error) {
+	s, err := stage(outDir, &e, rows)
+	if err != nil {
+		return nil, fmt.Errorf("stage %s/%s: %w", e.Receiver, e.ID, err)
+	}
+	return s, nil
+}
+
+func stage(outDir string, e *Export, rows Rows) (*Staged, error) {
+	if err := e.validate(); err != nil {
+		return nil, err
+	}
+	if outDir == "" {
+		return nil, errors.New("no output folder")
+	}
+	receiverDir := filepath.Join(outDir, e.Receiver)
+	final := filepath.Join(receiverDir, e.ID)
+	if err := os.MkdirAll(receiverDir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := syncDir(outDir); err != nil {
+		return nil, err
+	}
+	if _, err := os.Lstat(final); err == nil {
+		return nil, ErrExists
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp(receiverDir, tmpPrefix+e.ID+"-")
+	if err != nil {
+		return nil, err
+	}
+	m, raw, err := writeFiles(tmp, e, rows)
+	if err == nil {
+		err = writeFileSync(filepath.Join(tmp, ManifestName), raw)
+	}
+	if err == nil {
+		err = syncDir(tmp)
+	}
+	if err != nil {
+		_ = os.RemoveAll(tmp)
+		return nil, err
+	}
+	sum := sha256.Sum256(raw)
+	return &Staged{
+		receiverDir: receiverDir,
+		tmp:         tmp,
+		final:       final,
+		manifest:    m,
+		manifestSum: hex.EncodeToString(sum[:]),
+	}, nil
+}
+
+// fileWriter is one data file being written.
+type fileWriter interface {
+	writeRow([]value) error
+	close() (fileResult, error)
+	abort()
+}
+
+// writeFiles writes the data files into dir in one pass over rows and returns
+// the manifest and its bytes.
+func writeFiles(dir string, e *Export, rows Rows) (Manifest, []byte, error) {
+	var (
+		writers []fileWriter
+		files   []File
+	)
+	abort := func() {
+		for _, w := range writers {
+			w.abort()
+		}
+	}
+	y, mo, d := e.BusinessDate.Date()
+	stamp := time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
+	for _, fs := range e.Files {
+		name := fileName(e.Receiver, fs.Format)
+		path := filepath.Join(dir, name)
+		var (
+			w   fileWriter
+			err error
+		)
+		switch fs.Format {
+		case CSV:
+			dialect := fs.Dialect
+			w, err = newCSVWriter(path, dialect, e.Columns)
+			files = append(files, File{Name: name, Format: CSV, Dialect: &dialect})
+		case XLSX:
+			w, err = newXLSXWriter(path, dir, e.Receiver, e.Columns, e.XLSX, stamp)
+			files = append(files, File{Name: name, Format: XLSX})
+		}
+		if err != nil {
+			abort()
+			return Manifest{}, nil, fmt.Errorf("%s: %w", name, err)
+		}
+		writers = append(writers, w)
+	}
+
+	check := rowChecker{from: e.FromChange, to: e.ToChange, full: e.Full}
+	vals := make([]value, len(e.Columns))
+	for n := int64(1); rows.Next(); n++ {
+		raw := rows.Values()
+		if len(raw) != len(e.Columns) {
+			abort()
+			return Manifest{}, nil, fmt.Errorf("row %d: %d values, want %d", n, len(raw), len(e.Columns))
+		}
+		for i, c := range e.Columns {
+			v, err := toValue(c.Kind, raw[i])
+			if err != nil {
+				abort()
+				return Manifest{}, nil, fmt.Errorf("row %d, column %s: %w", n, c.Name, err)
+			}
+			vals[i] = v
+		}
+		if err := check.check(vals); err != nil {
+			abort()
+			return Manifest{}, nil, fmt.Errorf("row %d: %w", n, err)
+		}
+		for i, w := range writers {
+			if err := w.writeRow(vals); err != nil {
+				abort()
+				return Manifest{}, nil, fmt.Errorf("%s: row %d: %w", files[i].Name, n, err)
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		abort()
+		return Manifest{}, nil, fmt.Errorf("read rows: %w", err)
+	}
+
+	for i, w := range writers {
+		res, err := w.close()
+		if err != nil {
+			for _, w := range writers[i+1:] {
+				w.abort()
+			}
+			return Manifest{}, nil, fmt.Errorf("%s: %w", files[i].Name, err)
+		}
+		files[i].Size, files[i].SHA256, files[i].Rows, files[i].Sheets = res.size, res.sha256, res.rows, res.sheets
+	}
+	m := manifestOf(e, check.counts, files)
+	raw, err := m.encode()
+	return m, raw, err
+}
+
+// Manifest returns the staged export's manifest.
+func (s *Staged) Manifest() Manifest { return s.manifest }
+
+// ManifestSHA256 returns the SHA-256 of the staged manifest.json, for the
+// receiver's next export.
+func (s *Staged) ManifestSHA256() string { return s.manifestSum }
+
+// Path returns the export's folder once published.
+func (s *Staged) Path() string { return s.final }
+
+// Publish moves the staged folder to its final place by one rename and fsyncs
+// the receiver folder. It fails with ErrExists if an export of the same id is
+// there, which it leaves as it is; the staged folder then stays until
+// Discard.
+func (s *Staged) Publish() error {
+	switch {
+	case s.published:
+		return fmt.Errorf("publish %s: already published", s.final)
+	case s.discarded:
+		return fmt.Errorf("publish %s: discarded", s.final)
+	}
+	// rename(2) replaces an empty directory, so look first. A published
+	// export is never empty, and rename never replaces a folder that is
+	// not, so the check cannot be raced into replacing one.
+	if _, err := os.Lstat(s.final); err == nil {
+		return fmt.Errorf("publish %s: %w", s.final, ErrExists)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("publish: %w", err)
+	}
+	if err := os.Rename(s.tmp, s.final); err != nil {
+		if _, serr := os.Lstat(s.final); serr == nil {
+			return fmt.Errorf("publish %s: %w", s.final, ErrExists)
+		}
+		return fmt.Errorf("publish: %w", err)
+	}
+	s.published = true
+	if err := syncDir(s.receiverDir); err != nil {
+		return fmt.Errorf("publish %s: %w", s.final, err)
+	}
+	return nil
+}
+
+// Discard removes the staged folder. After Publish it does nothing, so a
+// caller may defer it right after Stage.
+func (s *Staged) Discard() error {
+	if s.published || s.discarded {
+		return nil
+	}
+	if err := os.RemoveAll(s.tmp); err != nil {
+		return fmt.Errorf("discard: %w", err)
+	}
+	s.discarded = true
+	return nil
+}
+
+// List returns the ids of the receiver's published exports in outDir, in
+// lexical order (choose ids that sort in publication order, such as
+// <business date>-<last change, zero-padded>). Staging folders and anything
+// else without a manifest are left out; a missing receiver folder lists
+// nothing.
+func List(outDir, receiver string) ([]string, error) {
+	dir := filepath.Join(outDir, receiver)
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, e := range entries {
+		name := e.Name()
+		if !e.IsDir() || strings.HasPrefix(name, ".") {
+			continue
+		}
+		if fi, err := os.Lstat(filepath.Join(dir, name, ManifestName)); err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		ids = append(ids, name)
+	}
+	return ids, nil
+}
+
+// Sweep removes the staging folders a crashed run left in the receiver's
+// folder and returns their names. Call it only while no Stage runs for the
+// receiver, as the nightly run's lock ensures.
+func Sweep(outDir, receiver string) ([]string, error) {
+	dir := filepath.Join(outDir, receiver)
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), tmpPrefix) {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return removed, fmt.Errorf("sweep: %w", err)
+		}
+		removed = append(removed, e.Name())
+	}
+	if len(removed) > 0 {
+		if err := syncDir(dir); err != nil {
+			return removed, fmt.Errorf("sweep: %w", err)
+		}
+	}
+	return removed, nil
+}

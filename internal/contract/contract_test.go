@@ -1,0 +1,183 @@
+package contract
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+var asOf = time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC)
+
+func TestParseField(t *testing.T) {
+	tests := []struct {
+		name   string
+		f      Field
+		in     string
+		want   any    // the parsed value, when ok
+		reason string // the reason, when bad
+	}{
+		{"produsentnr ok", Field{Type: Produsentnr}, "3000000001", "3000000001", ""},
+		{"produsentnr trimmed", Field{Type: Produsentnr}, " 3000000001 ", "3000000001", ""},
+		{"produsentnr 9 digits", Field{Type: Produsentnr}, "300000001", nil, "produsentnr must be 10 digits"},
+		{"produsentnr letters", Field{Type: Produsentnr}, "30000000A1", nil, "produsentnr must be 10 digits"},
+		{"orgnr ok", Field{Type: Orgnr}, "903000910", "903000910", ""},
+		{"orgnr check digit 0 (11 → 0)", Field{Type: Orgnr}, "974760673", "974760673", ""},
+		{"orgnr bad check digit", Field{Type: Orgnr}, "903000911", nil, "orgnr check digit does not match"},
+		{"orgnr 8 digits", Field{Type: Orgnr}, "90300091", nil, "orgnr must be 9 digits"},
+		{"vet id ok", Field{Type: VetID}, "5550001", "5550001", ""},
+		{"vet id 8 digits", Field{Type: VetID}, "55500011", nil, "vet id must be 7 digits"},
+		{"kommunenr 4", Field{Type: Kommunenr}, "0301", "0301", ""},
+		{"kommunenr 3 is padded", Field{Type: Kommunenr}, "301", "0301", ""},
+		{"kommunenr 2", Field{Type: Kommunenr}, "31", nil, "kommunenr must be 4 digits (3 are padded)"},
+		{"kommunenr 5", Field{Type: Kommunenr}, "03011", nil, "kommunenr must be 4 digits (3 are padded)"},
+		{"dyrehold_id", Field{Type: DyreholdID}, "1234567", "1234567", ""},
+		{"phone with spaces", Field{Type: Phone}, "912 34 567", "91234567", ""},
+		{"phone +47", Field{Type: Phone}, "+47 912 34 567", "+4791234567", ""},
+		{"phone short", Field{Type: Phone}, "1234", nil, "not a phone number (8–15 digits)"},
+		{"phone letters", Field{Type: Phone}, "91234x67", nil, "not a phone number"},
+		{"email ok", Field{Type: Email}, "ola@gard.no", "ola@gard.no", ""},
+		{"email no domain dot", Field{Type: Email}, "ola@gard", nil, "not an e-mail address"},
+		{"email two ats", Field{Type: Email}, "a@b@c.no", nil, "not an e-mail address"},
+		{"date ok", Field{Type: Date}, "2026-02-28", time.Date(2026, 2, 28, 0, 0, 0, 0, time.UTC), ""},
+		{"date 29 Feb not leap", Field{Type: Date}, "2026-02-29", nil, "not a date (YYYY-MM-DD)"},
+		{"date other format", Field{Type: Date}, "28.02.2026", nil, "not a date (YYYY-MM-DD)"},
+		{"event date on the business date", Field{Type: Date, Event: true}, "2027-01-04", asOf, ""},
+		{"event date after the business date", Field{Type: Date, Event: true}, "2027-01-05", nil, "date after the business date 2027-01-04"},
+		{"future deadline is fine", Field{Type: Date}, "2030-01-01", time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), ""},
+		{"timestamp RFC 3339", Field{Type: Timestamp}, "2026-05-01T10:00:00+02:00", time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC), ""},
+		{"timestamp plain date is Oslo midnight", Field{Type: Timestamp}, "2026-05-01", time.Date(2026, 4, 30, 22, 0, 0, 0, time.UTC), ""},
+		{"event timestamp after midnight in Oslo", Field{Type: Timestamp, Event: true}, "2027-01-04T23:30:00Z", nil, "time after the business date 2027-01-04"},
+		{"event timestamp before midnight in Oslo", Field{Type: Timestamp, Event: true}, "2027-01-04T22:30:00Z", time.Date(2027, 1, 4, 22, 30, 0, 0, time.UTC), ""},
+		{"event timestamp the business date in Oslo", Field{Type: Timestamp, Event: true}, "2027-01-04T22:30:00+01:00", time.Date(2027, 1, 4, 21, 30, 0, 0, time.UTC), ""},
+		{"timestamp garbage", Field{Type: Timestamp}, "yesterday", nil, "not a timestamp (RFC 3339) or date"},
+		{"bool ja", Field{Type: Bool}, "ja", true, ""},
+		{"bool NEI", Field{Type: Bool}, "NEI", false, ""},
+		{"bool true", Field{Type: Bool}, "true", true, ""},
+		{"bool x", Field{Type: Bool}, "x", nil, "not ja/nei"},
+		{"int ok", Field{Type: Int, Min: 0, Max: 10}, "7", int64(7), ""},
+		{"int negative", Field{Type: Int, Min: 0, Max: 10}, "-1", nil, "out of range 0–10"},
+		{"int decimal", Field{Type: Int, Min: 0, Max: 10}, "1.5", nil, "not a whole number"},
+		{"share ok", Field{Type: Decimal, Min: 0, Max: 1}, "0.040", 0.04, ""},
+		{"share 1", Field{Type: Decimal, Min: 0, Max: 1}, "1", 1.0, ""},
+		{"share above 1", Field{Type: Decimal, Min: 0, Max: 1}, "1.2", nil, "out of range 0–1"},
+		{"share decimal comma", Field{Type: Decimal, Min: 0, Max: 1}, "0,04", nil, "decimal mark must be '.'"},
+		{"share NaN", Field{Type: Decimal, Min: 0, Max: 1}, "NaN", nil, "not a number"},
+		{"enum case-insensitive", Field{Type: Enum, Values: []string{"BESOK", "KURS"}}, "kurs", "KURS", ""},
+		{"enum unknown", Field{Type: Enum, Values: []string{"BESOK", "KURS"}}, "X", nil, "not one of BESOK, KURS"},
+		{"required empty", Field{Type: Text, Required: true}, " ", nil, "missing value"},
+		{"optional empty", Field{Type: Email}, "", nil, ""},
+		{"text NUL", Field{Type: Text}, "a\x00b", nil, "control character in value"},
+		{"text newline", Field{Type: Text}, "a\nb", nil, "control character in value"},
+		{"text invalid UTF-8", Field{Type: Text}, "Bj\xf8rn", nil, "not valid UTF-8"},
+		{"text too long", Field{Type: Text}, strings.Repeat("ø", 201), nil, "longer than 200 characters"},
+		{"text Norwegian", Field{Type: Text}, "Bjørn Ærø", "Bjørn Ærø", ""},
+		{"code with space", Field{Type: Code}, "A 1", nil, "contains a space"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, reason := parseField(tt.f, tt.in, asOf)
+			if reason != tt.reason {
+				t.Fatalf("parseField(%q) reason = %q, want %q", tt.in, reason, tt.reason)
+			}
+			if tt.reason != "" {
+				return
+			}
+			if g, ok := got.(time.Time); ok {
+				if w := tt.want.(time.Time); !g.Equal(w) {
+					t.Errorf("parseField(%q) = %v, want %v", tt.in, g, w)
+				}
+				return
+			}
+			if got != tt.want {
+				t.Errorf("parseField(%q) = %#v, want %#v", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestOrgnrValid(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"903000910", true}, {"903001828", true}, {"974760673", true},
+		{"903000911", false}, {"123456789", false}, {"", false}, {"12345678X", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := OrgnrValid(tt.in); got != tt.want {
+				t.Errorf("OrgnrValid(%q) = %v, want %v", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+var testEntity = &Entity{
+	Name: "visits",
+	Fields: []Field{
+		{Name: "besok_id", Type: Code, Required: true},
+		{Name: "produsentnr", Type: Produsentnr, Required: true},
+		{Name: "besok_dato", Type: Date, Required: true, Event: true},
+		{Name: "note", Type: Text, Absent: true},
+	},
+	Key: []string{"besok_id"},
+}
+
+func TestParser(t *testing.T) {
+	t.Run("missing column", func(t *testing.T) {
+		_, err := testEntity.NewParser([]string{"besok_id", "besok_dato"}, asOf)
+		if err == nil || !strings.Contains(err.Error(), "produsentnr") {
+			t.Fatalf("NewParser without produsentnr: error = %v, want one naming the column", err)
+		}
+	})
+	p, err := testEntity.NewParser([]string{"besok_dato", "extra", "produsentnr", "besok_id"}, asOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("columns in any order, extra ignored, absent-tolerant column empty", func(t *testing.T) {
+		vals, probs := p.Parse([]string{"2026-01-02", "x", "3000000001", "V1"})
+		if len(probs) != 0 {
+			t.Fatalf("problems: %v", probs)
+		}
+		if vals[0] != "V1" || vals[1] != "3000000001" || vals[3] != nil {
+			t.Errorf("values = %v", vals)
+		}
+		if key, ok := p.Key(probs); !ok || key != "V1" {
+			t.Errorf("Key = %q, %v; want V1, true", key, ok)
+		}
+	})
+	t.Run("every bad field is reported; the key still parses", func(t *testing.T) {
+		_, probs := p.Parse([]string{"2027-01-05", "", "123", "V2"})
+		if len(probs) != 2 || probs[0].Field != "produsentnr" || probs[1].Field != "besok_dato" {
+			t.Fatalf("problems = %+v", probs)
+		}
+		if key, ok := p.Key(probs); !ok || key != "V2" {
+			t.Errorf("Key = %q, %v; want V2, true", key, ok)
+		}
+	})
+	t.Run("bad key", func(t *testing.T) {
+		_, probs := p.Parse([]string{"2026-01-02", "", "3000000001", ""})
+		if _, ok := p.Key(probs); ok {
+			t.Errorf("Key ok for a row with an empty key")
+		}
+	})
+}
+
+// FuzzParse checks that no row makes the parser panic, and that a row without problems
+// has a key.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"V1|3000000001|2026-01-02|x", "|||", "V\x00|300000000\xff|2027-13-01|", "V1|3000000001|2027-01-05|"} {
+		f.Add(s)
+	}
+	p, err := testEntity.NewParser([]string{"besok_id", "produsentnr", "besok_dato", "note"}, asOf)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, row string) {
+		raw := strings.Split(row, "|")
+		_, probs := p.Parse(raw)
+		if _, ok := p.Key(probs); !ok && len(probs) == 0 {
+			t.Fatalf("row %q has no problem but no key", row)
+		}
+	})
+}
