@@ -1,0 +1,263 @@
+package land_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dvpsau/vpsau/fixtures"
+	"github.com/dvpsau/vpsau/internal/land"
+	"github.com/dvpsau/vpsau/internal/store"
+	"github.com/dvpsau/vpsau/pipelines/dataflyt"
+	"github.com/dvpsau/vpsau/pipelines/portal"
+)
+
+var asOf = time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC)
+
+func conn(t *testing.T) (*store.DB, *store.Conn) {
+	t.Helper()
+	db, err := store.Open(context.Background(), ":memory:", store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close(); db.Close() })
+	return db, c
+}
+
+func copyLDIR(t *testing.T, src, dst string) int {
+	t.Helper()
+	f, err := fixtures.LDIR().Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out, err := os.Create(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	if _, err := io.Copy(out, f); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := fs.ReadFile(fixtures.LDIR(), src)
+	return strings.Count(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n") - 1 // data rows (every file ends with a newline)
+}
+
+// TestRealSubsidyFiles loads Landbruksdirektoratet's files of every year 2017–2026 as
+// published (comma or semicolon, BOM or not, LF or CRLF, quoted names, 46 to 200
+// columns, 3-digit kommunenr in older years): every row is accepted.
+func TestRealSubsidyFiles(t *testing.T) {
+	files := map[int]string{2026: "2026/dataset.csv"}
+	for y := 2017; y <= 2025; y++ {
+		files[y] = fmt.Sprintf("samples/%d-sample.csv", y)
+	}
+	for year := 2017; year <= 2026; year++ {
+		t.Run(fmt.Sprint(year), func(t *testing.T) {
+			_, c := conn(t)
+			raw := t.TempDir()
+			want := copyLDIR(t, files[year], filepath.Join(raw, "subsidy", fmt.Sprintf("%d.csv", year)))
+			res, err := land.Entity(context.Background(), c, raw, dataflyt.Subsidy, land.Options{RunID: 1, SysTime: time.Now(), AsOf: asOf})
+			if err != nil {
+				t.Fatalf("land: %v", err)
+			}
+			if res.Read != int64(want) || res.Accepted != int64(want) || res.Rejected != 0 {
+				t.Errorf("read %d, accepted %d, rejected %d; want %d, %d, 0", res.Read, res.Accepted, res.Rejected, want, want)
+			}
+			var short, years int64
+			if err := c.QueryRow(context.Background(), `SELECT count(*) FILTER (length(kommunenr) <> 4), count(DISTINCT aar) FROM cur.subsidy`).Scan(&short, &years); err != nil {
+				t.Fatal(err)
+			}
+			if short != 0 || years != 1 {
+				t.Errorf("kommunenr not 4 digits: %d; years: %d", short, years)
+			}
+		})
+	}
+}
+
+// TestReal2026Coverage checks the real 2026 file against the figures DOMAIN.md quotes:
+// 12,816 enterprises with sheep, 8,322 of them above 30.
+func TestReal2026Coverage(t *testing.T) {
+	_, c := conn(t)
+	raw := t.TempDir()
+	copyLDIR(t, "2026/dataset.csv", filepath.Join(raw, "subsidy", "2026.csv"))
+	if _, err := land.Entity(context.Background(), c, raw, dataflyt.Subsidy, land.Options{RunID: 1, SysTime: time.Now(), AsOf: asOf}); err != nil {
+		t.Fatal(err)
+	}
+	var withSheep, above int64
+	err := c.QueryRow(context.Background(), `SELECT
+		count(*) FILTER (coalesce(p145_vaar,0) + coalesce(p146_vaar,0) + coalesce(p139_vaar,0) > 0),
+		count(*) FILTER (coalesce(p145_vaar,0) + coalesce(p146_vaar,0) + coalesce(p139_vaar,0) > 30)
+		FROM cur.subsidy WHERE aar = 2026`).Scan(&withSheep, &above)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if withSheep != 12816 || above != 8322 {
+		t.Errorf("2026: %d with sheep, %d above 30; want 12816, 8322", withSheep, above)
+	}
+}
+
+func write(t *testing.T, dir, name, body string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type rejectRow struct {
+	File  string
+	Line  int64
+	Field string
+	Value string
+	Why   string
+}
+
+func rejects(t *testing.T, c *store.Conn, run int64) []rejectRow {
+	t.Helper()
+	rows, err := c.Query(context.Background(), `SELECT file, line, coalesce(field, ''), coalesce(value, ''), reason FROM ops.reject WHERE run_id = ? ORDER BY line, field`, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []rejectRow
+	for rows.Next() {
+		var r rejectRow
+		rows.Scan(&r.File, &r.Line, &r.Field, &r.Value, &r.Why)
+		out = append(out, r)
+	}
+	return out
+}
+
+// TestRejectsAndHistory walks one entity through three snapshots: a bad row is rejected
+// with its file, line, field, value and reason while the rest loads; a rejected key keeps
+// its last good version; a row that disappears is a storno; identical snapshots change
+// nothing.
+func TestRejectsAndHistory(t *testing.T) {
+	_, c := conn(t)
+	ctx := context.Background()
+	hdr := "besok_id,produsentnr,vet_id,besok_dato\n"
+	nights := []struct {
+		name    string
+		body    string
+		rejects []rejectRow
+		current []string // besok_id|besok_dato
+		diff    [3]int64 // new, changed, deleted
+	}{
+		{
+			name: "first snapshot with bad rows",
+			body: hdr + "V1,3000000001,5550001,2026-01-02\nV2,300000000,5550001,2026-01-03\nV3,3000000003,5550001,2027-02-01\nV1,3000000001,5550001,2026-01-05\n\"V4,3000000004\n",
+			rejects: []rejectRow{
+				{"visits.csv", 3, "produsentnr", "300000000", "produsentnr must be 10 digits"},
+				{"visits.csv", 4, "besok_dato", "2027-02-01", "date after the business date 2027-01-04"},
+				{"visits.csv", 5, "besok_id", "V1", "duplicate key (first on visits.csv line 2)"},
+				{"visits.csv", 6, "", "", "malformed CSV at line 6 column 16: extraneous or missing \" in quoted-field"},
+			},
+			current: []string{"V1|2026-01-02"},
+			diff:    [3]int64{1, 0, 0},
+		},
+		{
+			name:    "V2 and V3 now good, V1 changed",
+			body:    hdr + "V1,3000000001,5550001,2026-01-04\nV2,3000000002,5550001,2026-01-03\nV3,3000000003,5550001,2027-01-01\n",
+			current: []string{"V1|2026-01-04", "V2|2026-01-03", "V3|2027-01-01"},
+			diff:    [3]int64{2, 1, 0},
+		},
+		{
+			name: "V2 rejected keeps its version, V3 deleted",
+			body: hdr + "V1,3000000001,5550001,2026-01-04\nV2,3000000002,55500,2026-01-03\n",
+			rejects: []rejectRow{
+				{"visits.csv", 3, "vet_id", "55500", "vet id must be 7 digits"},
+			},
+			current: []string{"V1|2026-01-04", "V2|2026-01-03"},
+			diff:    [3]int64{0, 0, 1},
+		},
+		{
+			name:    "the same snapshot again changes nothing",
+			body:    hdr + "V1,3000000001,5550001,2026-01-04\nV2,3000000002,55500,2026-01-03\n",
+			rejects: []rejectRow{{"visits.csv", 3, "vet_id", "55500", "vet id must be 7 digits"}},
+			current: []string{"V1|2026-01-04", "V2|2026-01-03"},
+		},
+	}
+	for i, n := range nights {
+		t.Run(n.name, func(t *testing.T) {
+			raw := t.TempDir()
+			write(t, raw, "visits.csv", n.body)
+			run := int64(i + 1)
+			res, err := land.Entity(ctx, c, raw, portal.Visits, land.Options{RunID: run, SysTime: time.Date(2027, 1, 4, 0, i, 0, 0, time.UTC), AsOf: asOf})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := rejects(t, c, run)
+			if fmt.Sprint(got) != fmt.Sprint(n.rejects) {
+				t.Errorf("rejects =\n %v\nwant\n %v", got, n.rejects)
+			}
+			if d := [3]int64{res.Diff.New, res.Diff.Changed, res.Diff.Deleted}; d != n.diff {
+				t.Errorf("diff = %v, want %v", d, n.diff)
+			}
+			rows, err := c.Query(ctx, `SELECT besok_id || '|' || strftime(besok_dato, '%Y-%m-%d') FROM cur.visit ORDER BY besok_id`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var cur []string
+			for rows.Next() {
+				var s string
+				rows.Scan(&s)
+				cur = append(cur, s)
+			}
+			rows.Close()
+			if fmt.Sprint(cur) != fmt.Sprint(n.current) {
+				t.Errorf("current = %v, want %v", cur, n.current)
+			}
+		})
+	}
+	var versions, cancelled int64
+	if err := c.QueryRow(ctx, `SELECT count(*), count(sys_bis) FROM src.visit`).Scan(&versions, &cancelled); err != nil {
+		t.Fatal(err)
+	}
+	if versions != 4 || cancelled != 2 {
+		t.Errorf("history holds %d versions (%d cancelled); want 4 (2): V1 twice, V2, V3", versions, cancelled)
+	}
+}
+
+func TestFileErrors(t *testing.T) {
+	tests := []struct {
+		name, body, want string
+	}{
+		{"missing column", "besok_id,produsentnr,besok_dato\nV1,3000000001,2026-01-02\n", "visits.csv: missing column: vet_id"},
+		{"empty file", "", "visits.csv: file is empty: no header row"},
+		{"UTF-16", "\xff\xfeb\x00", "visits.csv: file is not UTF-8: it is UTF-16 (save it as UTF-8)"},
+		{"duplicate header", "besok_id,besok_id,produsentnr,vet_id,besok_dato\n", "visits.csv: bad header: column \"besok_id\" appears twice (columns 1 and 2)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, c := conn(t)
+			raw := t.TempDir()
+			write(t, raw, "visits.csv", tt.body)
+			_, err := land.Entity(context.Background(), c, raw, portal.Visits, land.Options{RunID: 1, SysTime: time.Now(), AsOf: asOf})
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("land = %v, want %q", err, tt.want)
+			}
+		})
+	}
+	t.Run("missing file", func(t *testing.T) {
+		_, c := conn(t)
+		_, err := land.Entity(context.Background(), c, t.TempDir(), portal.Visits, land.Options{RunID: 1, SysTime: time.Now(), AsOf: asOf})
+		if err == nil || !strings.Contains(err.Error(), "visits.csv") {
+			t.Errorf("land = %v, want an error naming visits.csv", err)
+		}
+	})
+}
