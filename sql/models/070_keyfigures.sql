@@ -59,11 +59,12 @@ figures AS (
       AND s.produsentnr IN (SELECT produsentnr FROM eligible)
 ),
 five AS (
+    -- trend: least-squares slope per season, over at least two seasons with a value
     SELECT produsentnr,
-           avg(antall_lam) AS antall_lam_snitt5, regr_slope(antall_lam, sesong) AS antall_lam_trend,
-           avg(andel_lam_fett1) AS andel_lam_fett1_snitt5, regr_slope(andel_lam_fett1, sesong) AS andel_lam_fett1_trend,
-           avg(andel_sau_fett1) AS andel_sau_fett1_snitt5, regr_slope(andel_sau_fett1, sesong) AS andel_sau_fett1_trend,
-           avg(snittvekt_lam_kg) AS snittvekt_lam_kg_snitt5, regr_slope(snittvekt_lam_kg, sesong) AS snittvekt_lam_kg_trend
+           avg(antall_lam) AS antall_lam_snitt5, CASE WHEN count(antall_lam) > 1 THEN regr_slope(antall_lam, sesong) END AS antall_lam_trend,
+           avg(andel_lam_fett1) AS andel_lam_fett1_snitt5, CASE WHEN count(andel_lam_fett1) > 1 THEN regr_slope(andel_lam_fett1, sesong) END AS andel_lam_fett1_trend,
+           avg(andel_sau_fett1) AS andel_sau_fett1_snitt5, CASE WHEN count(andel_sau_fett1) > 1 THEN regr_slope(andel_sau_fett1, sesong) END AS andel_sau_fett1_trend,
+           avg(snittvekt_lam_kg) AS snittvekt_lam_kg_snitt5, CASE WHEN count(snittvekt_lam_kg) > 1 THEN regr_slope(snittvekt_lam_kg, sesong) END AS snittvekt_lam_kg_trend
     FROM figures
     GROUP BY produsentnr
 )
