@@ -64,8 +64,9 @@ type Options struct {
 }
 
 // Guard is the mass-change guard: a source snapshot or a receiver's delta that deletes
-// more than MaxShare of the current rows stops the run — when it deletes at least MinRows
-// rows, or everything. Accept lets an operator override after looking.
+// more than MaxShare of the current rows stops the run when it deletes at least MinRows
+// rows (so that small data can change), and an empty snapshot of a source that had rows
+// always does. Accept lets an operator override after looking.
 type Guard struct {
 	MaxShare float64
 	MinRows  int64
@@ -78,13 +79,13 @@ var DefaultGuard = Guard{MaxShare: 0.10, MinRows: 10}
 // ErrMassChange is returned when the guard stops a run.
 var ErrMassChange = land.ErrMassChange
 
-func (g Guard) check(what string, before int64, d history.Diff) error {
+func (g Guard) check(what string, before int64, d history.Diff, source bool) error {
 	if g.Accept || g.MaxShare <= 0 || before == 0 || d.Deleted == 0 {
 		return nil
 	}
 	after := before - d.Deleted + d.New
 	share := float64(d.Deleted) / float64(before)
-	if share > g.MaxShare && (d.Deleted >= g.MinRows || after == 0) {
+	if share > g.MaxShare && (d.Deleted >= g.MinRows || (source && after == 0)) {
 		return fmt.Errorf("%w: %s would delete %d of %d rows (%.0f %%, more than %.0f %%); check the delivery, or rerun with --accept-mass-change",
 			ErrMassChange, what, d.Deleted, before, 100*share, 100*g.MaxShare)
 	}
@@ -205,7 +206,7 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 			if err != nil {
 				return fmt.Errorf("land %s/%s: %w", e.System, e.Name, err)
 			}
-			if err := opt.Guard.check("source "+e.System+"/"+e.Name, res.Before, res.Diff); err != nil {
+			if err := opt.Guard.check("source "+e.System+"/"+e.Name, res.Before, res.Diff, true); err != nil {
 				return err
 			}
 			sum.Sources = append(sum.Sources, res)
@@ -237,7 +238,7 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 			if err != nil {
 				return err
 			}
-			if err := opt.Guard.check("receiver "+r.Name, before, d); err != nil {
+			if err := opt.Guard.check("receiver "+r.Name, before, d, false); err != nil {
 				return err
 			}
 			sum.Changes[r.Name] = d
