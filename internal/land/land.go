@@ -301,7 +301,9 @@ func readPayload(rawDir string, p Payload, e *contract.Entity, asOf time.Time, f
 }
 
 // readPage reads one stored JSON page: its items are rows keyed by column name (a missing
-// key or null is an empty value); the "line" of an item is its 1-based position in the page.
+// key or null is an empty value; other keys are ignored); the "line" of an item is its
+// 1-based position in the page. An item with an "_error" key is a row the source could not
+// split into fields: a reject with that reason.
 func readPage(r io.Reader, e *contract.Entity, asOf time.Time, fn rowFunc) error {
 	body, err := io.ReadAll(r)
 	if err != nil {
@@ -321,6 +323,16 @@ func readPage(r io.Reader, e *contract.Entity, asOf time.Time, fn rowFunc) error
 	}
 	raw := make([]string, len(header))
 	for n, item := range items {
+		if msg, bad := item["_error"]; bad {
+			reason := "malformed row"
+			if msg != nil {
+				reason = "malformed row: " + *msg
+			}
+			if err := fn(pr, int64(n+1), nil, errors.New(reason)); err != nil {
+				return err
+			}
+			continue
+		}
 		for i, h := range header {
 			raw[i] = ""
 			if v := item[h]; v != nil {

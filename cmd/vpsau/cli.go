@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/dvpsau/vpsau/internal/contract"
+)
+
+// env gives commands their OS inputs; tests pass their own.
+type env struct {
+	getenv func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	now    func() time.Time
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, e env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"run", "one nightly run: fetch → land → validate → historise → compute → audit → export → publish", runCmd},
+		{"export", "re-issue a receiver's export: the delta after a change number, or everything", exportCmd},
+		{"confirm", "a receiver confirms it has applied everything up to a change number", confirmCmd},
+		{"generate", "write a deterministic synthetic inbox for tests and benchmarks", generateCmd},
+		{"query", "run analyst SQL against the database", queryCmd},
+		{"explain", "why a producer has its status and deadlines", explainCmd},
+		{"status", "recent runs, watermarks, unconfirmed changes", statusCmd},
+	}
+}
+
+// Main runs the command line args and returns the exit status. Errors are printed as one
+// line on stderr.
+func Main(args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return run(ctx, env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}, args)
+}
+
+func run(ctx context.Context, e env, args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(e.stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, e, args[1:])
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.Is(err, errUsage):
+			fmt.Fprintf(e.stderr, "vpsau %s: %s\n", c.name, oneLine(err.Error()))
+			return 2
+		default:
+			fmt.Fprintf(e.stderr, "vpsau %s: %s\n", c.name, oneLine(err.Error()))
+			return 1
+		}
+	}
+	fmt.Fprintf(e.stderr, "vpsau: unknown command %q (vpsau help lists them)\n", args[0])
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "vpsau — the data-exchange pipeline of DVP sau\n\nUsage: vpsau <command> [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nEvery command takes -h for its flags. Start with: vpsau run --demo")
+}
+
+var errUsage = errors.New("usage")
+
+// usageError is a mistake in the command line.
+func usageError(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
+}
+
+// oneLine keeps an error to one line: DuckDB errors carry multi-line context.
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = strings.TrimSpace(s[:i])
+	}
+	return strings.ReplaceAll(s, usagePrefix, "")
+}
+
+const usagePrefix = "usage: "
+
+// newFlags makes a flag set that reports errors instead of exiting.
+func newFlags(e env, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: vpsau %s %s\n\nFlags:\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags, turning flag errors into usage errors.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError("%v", err)
+	}
+	return nil
+}
+
+// businessDate parses --as-of, defaulting to today in Europe/Oslo.
+func businessDate(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		d := now.In(contract.Oslo)
+		return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC), nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, usageError("--as-of %q: not a date (YYYY-MM-DD)", s)
+	}
+	return t, nil
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/dvpsau/vpsau/exports"
+	"github.com/dvpsau/vpsau/internal/nightly"
+	"github.com/dvpsau/vpsau/internal/receiver"
+	"github.com/dvpsau/vpsau/internal/store"
+)
+
+func exportCmd(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "export", "--receiver R (--since N | --full) [--format csv|xlsx] [--as-of-time T] [--db FILE] [--out DIR]")
+	db := fs.String("db", "vpsau.duckdb", "database file")
+	out := fs.String("out", "out", "where the export folder is published")
+	name := fs.String("receiver", "", "receiver: dhp, ksl, saukontrollen, nokkeltall, varsler")
+	since := fs.String("since", "", "the delta after this change number")
+	full := fs.Bool("full", false, "every current row, as NY")
+	format := fs.String("format", "", "csv or xlsx (default: the receiver's configured files)")
+	asOfTime := fs.String("as-of-time", "", "the state at this system time (RFC 3339 or YYYY-MM-DD): changes stored after it are left out")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	r, ok := receiver.Lookup(*name)
+	if !ok {
+		return usageError("--receiver %q: must be one of %v", *name, receiver.Names())
+	}
+	if (*since == "") == !*full {
+		return usageError("give exactly one of --since N and --full")
+	}
+	var from int64
+	if *since != "" {
+		n, err := strconv.ParseInt(*since, 10, 64)
+		if err != nil || n < 0 {
+			return usageError("--since %q: must be a change number ≥ 0", *since)
+		}
+		from = n
+	}
+	files, err := formatFiles(r, *format)
+	if err != nil {
+		return err
+	}
+	var at time.Time
+	if *asOfTime != "" {
+		if at, err = time.Parse(time.RFC3339Nano, *asOfTime); err != nil {
+			d, derr := time.Parse(time.DateOnly, *asOfTime)
+			if derr != nil {
+				return usageError("--as-of-time %q: not RFC 3339 or YYYY-MM-DD", *asOfTime)
+			}
+			at = d.Add(24*time.Hour - time.Microsecond) // the end of that day (UTC)
+		}
+	}
+	d, err := openExisting(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	c, err := d.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	to, err := receiver.LastChange(ctx, c, at)
+	if err != nil {
+		return err
+	}
+	if from > to {
+		return fmt.Errorf("--since %d is after the last change %d", from, to)
+	}
+	var bdate time.Time
+	var bd *time.Time
+	if err := c.QueryRow(ctx, `SELECT max(r.business_date) FROM ops.run r JOIN ops.change_log l ON l.run_id = r.run_id WHERE l.endringsnr = ?`, to).Scan(&bd); err != nil {
+		return err
+	}
+	if bd != nil {
+		bdate = *bd
+	} else {
+		bdate = e.now().UTC().Truncate(24 * time.Hour)
+	}
+	s, err := nightly.Write(ctx, c, nightly.WriteOptions{
+		Receiver: r, From: from, To: to, Full: *full, Out: *out, BusinessDate: bdate, Created: e.now(), Files: files,
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.Publish(); err != nil {
+		s.Discard()
+		return err
+	}
+	if err := nightly.Record(ctx, c, s, nil); err != nil {
+		return err
+	}
+	m := s.Manifest()
+	fmt.Fprintf(e.stdout, "%s: changes %d–%d: NY %d, ENDRET %d, SLETTET %d → %s\n", r.Name, m.Changes.From, m.Changes.To,
+		m.Rows.New, m.Rows.Changed, m.Rows.Deleted, s.Path())
+	return nil
+}
+
+// formatFiles maps --format to the files to write: csv keeps the receiver's CSV dialect.
+func formatFiles(r receiver.Receiver, format string) ([]exports.FileSpec, error) {
+	switch format {
+	case "":
+		return r.Files, nil
+	case "xlsx":
+		return []exports.FileSpec{{Format: exports.XLSX}}, nil
+	case "csv":
+		for _, f := range r.Files {
+			if f.Format == exports.CSV {
+				return []exports.FileSpec{f}, nil
+			}
+		}
+		return []exports.FileSpec{{Format: exports.CSV, Dialect: exports.Machine}}, nil
+	}
+	return nil, usageError("--format %q: must be csv or xlsx", format)
+}
+
+// openExisting opens a database that must already exist.
+func openExisting(ctx context.Context, path string) (*store.DB, error) {
+	if _, err := statFile(path); err != nil {
+		return nil, fmt.Errorf("database %s: %w (run vpsau run first, or give --db)", path, err)
+	}
+	return store.Open(ctx, path, store.Options{})
+}

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/dvpsau/vpsau/exports"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// vpsau runs the real entry point with a fixed clock and returns its exit status and
+// output.
+func vpsau(t *testing.T, now time.Time, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	e := env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
+		now: func() time.Time { return now }}
+	code := run(context.Background(), e, args)
+	return code, stdout.String(), stderr.String()
+}
+
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// latest returns the folder of the receiver's newest export.
+func latest(t *testing.T, out, receiver string) string {
+	t.Helper()
+	ids, err := exports.List(out, receiver)
+	if err != nil || len(ids) == 0 {
+		t.Fatalf("exports of %s: %v, %v", receiver, ids, err)
+	}
+	return filepath.Join(out, receiver, ids[len(ids)-1])
+}
+
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", path, diff)
+	}
+}
+
+var night1 = time.Date(2027, 1, 4, 3, 30, 0, 0, time.UTC)
+
+// TestGoldenNights runs the scenario in testdata/nights: night 1 is the worked one-night
+// example, night 2 the same inbox a month on with changes (see its README). Every
+// receiver's CSV files are compared with golden files.
+func TestGoldenNights(t *testing.T) {
+	dir := t.TempDir()
+	db, out := filepath.Join(dir, "v.duckdb"), filepath.Join(dir, "out")
+	nights := []struct {
+		name, inbox, asOf string
+		now               time.Time
+		before            [][]string // commands to run before the night
+	}{
+		{"night1", "../../testdata/one-night/inbox", "2027-01-04", night1, nil},
+		{"night2", "../../testdata/nights/night2/inbox", "2027-02-04", night1.AddDate(0, 1, 0),
+			[][]string{{"confirm", "dhp", "14", "--db", db}}},
+	}
+	for _, n := range nights {
+		t.Run(n.name, func(t *testing.T) {
+			for _, args := range n.before {
+				if code, stdout, stderr := vpsau(t, n.now, args...); code != 0 {
+					t.Fatalf("%v: exit %d\n%s%s", args, code, stdout, stderr)
+				}
+			}
+			code, stdout, stderr := vpsau(t, n.now, "run", "--inbox", n.inbox, "--as-of", n.asOf, "--db", db, "--out", out)
+			if code != 0 {
+				t.Fatalf("run: exit %d\n%s%s", code, stdout, stderr)
+			}
+			rejects, err := filepath.Glob(filepath.Join(out, "rejects", "*.csv"))
+			if err != nil || len(rejects) == 0 {
+				t.Fatalf("rejects files: %v %v", rejects, err)
+			}
+			b, err := os.ReadFile(rejects[len(rejects)-1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, filepath.Join("../../testdata/nights", n.name, "expected", "rejects.csv"), b)
+			for _, r := range []string{"dhp", "ksl", "saukontrollen", "nokkeltall", "varsler"} {
+				folder := latest(t, out, r)
+				b, err := os.ReadFile(filepath.Join(folder, r+".csv"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				golden(t, filepath.Join("../../testdata/nights", n.name, "expected", r+".csv"), b)
+				if err := exports.Verify(folder); err != nil {
+					t.Errorf("Verify(%s): %v", folder, err)
+				}
+			}
+		})
+	}
+}
+
+func TestRunErrors(t *testing.T) {
+	dir := t.TempDir()
+	broken := filepath.Join(dir, "broken")
+	copyDir(t, "../../testdata/one-night/inbox", broken)
+	os.Remove(filepath.Join(broken, "producers.csv"))
+	noBasis := filepath.Join(dir, "nobasis")
+	copyDir(t, "../../testdata/one-night/inbox", noBasis)
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string // in the one line on stderr
+	}{
+		{"no sources", []string{"run", "--db", filepath.Join(dir, "a.duckdb")}, 2, "no sources: give --inbox DIR"},
+		{"bad date", []string{"run", "--inbox", "x", "--as-of", "2027-13-01"}, 2, `--as-of "2027-13-01": not a date`},
+		{"missing file", []string{"run", "--inbox", broken, "--as-of", "2027-01-04", "--db", filepath.Join(dir, "b.duckdb"), "--out", filepath.Join(dir, "out-b")}, 1,
+			"producers.csv is missing"},
+		{"subsidy year missing", []string{"run", "--inbox", noBasis, "--as-of", "2028-01-04", "--db", filepath.Join(dir, "c.duckdb"), "--out", filepath.Join(dir, "out-c")}, 1,
+			"no subsidy file for application year 2027"},
+		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := vpsau(t, night1, tt.args...)
+			if code != tt.code {
+				t.Errorf("exit = %d, want %d (stderr %q)", code, tt.code, stderr)
+			}
+			if strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, tt.want) {
+				t.Errorf("stderr = %q, want one line containing %q", stderr, tt.want)
+			}
+			if tt.code == 1 && !strings.Contains(stderr, "nothing was published") {
+				t.Errorf("stderr = %q, want it to say nothing was published", stderr)
+			}
+		})
+	}
+	for _, o := range []string{"out-b", "out-c"} {
+		for _, r := range []string{"dhp", "ksl"} {
+			if ids, _ := exports.List(filepath.Join(dir, o), r); len(ids) != 0 {
+				t.Errorf("%s: a failed run published %v", o, ids)
+			}
+		}
+	}
+}

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/dvpsau/vpsau/fixtures/fakesrc"
+	"github.com/dvpsau/vpsau/fixtures/generate"
+	"github.com/dvpsau/vpsau/internal/fetch"
+	"github.com/dvpsau/vpsau/internal/nightly"
+	"github.com/dvpsau/vpsau/internal/rules"
+	"github.com/dvpsau/vpsau/internal/store"
+)
+
+func runCmd(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "run", "[--inbox DIR | --demo] [--as-of YYYY-MM-DD] [--db FILE] [--out DIR]")
+	db := fs.String("db", "", "database file (default vpsau.duckdb; with --demo demo/vpsau.duckdb)")
+	out := fs.String("out", "", "where exports and rejects are published (default out; with --demo demo/out)")
+	inbox := fs.String("inbox", "", "file-drop folder of the sources (otherwise the configured source URLs)")
+	asOf := fs.String("as-of", "", "business date YYYY-MM-DD (default today in Europe/Oslo)")
+	demo := fs.Bool("demo", false, "generate national-scale data, serve it from fake source servers on loopback, and run on it")
+	scale := fs.Float64("scale", 1, "with --demo: generator scale (1 = Norway)")
+	seed := fs.Int64("seed", 1, "with --demo: generator seed")
+	accept := fs.Bool("accept-mass-change", false, "publish even if a source or receiver shrinks by more than the guard allows")
+	replay := fs.String("replay", "", "load the raw payload folder of an earlier run instead of fetching")
+	quiet := fs.Bool("quiet", false, "print nothing but errors")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError("unexpected argument %q", fs.Arg(0))
+	}
+	date, err := businessDate(*asOf, e.now())
+	if err != nil {
+		return err
+	}
+	if *demo && (*inbox != "" || *replay != "") {
+		return usageError("--demo makes its own sources; leave out --inbox and --replay")
+	}
+	if *db == "" {
+		*db = "vpsau.duckdb"
+		if *demo {
+			*db = filepath.Join("demo", "vpsau.duckdb")
+		}
+	}
+	if *out == "" {
+		*out = "out"
+		if *demo {
+			*out = filepath.Join("demo", "out")
+		}
+	}
+	opt := nightly.Options{
+		AsOf: date, Trigger: "manual", Inbox: *inbox, Replay: *replay, Out: *out,
+		RawRoot: *db + ".raw", Rules: rules.Defaults(), Guard: nightly.DefaultGuard, Now: e.now,
+		Log: slog.New(slog.DiscardHandler),
+	}
+	opt.Guard.Accept = *accept
+	var w io.Writer = e.stdout
+	if *quiet {
+		w = io.Discard
+	}
+	if isTerminal(e.stderr) && !*quiet {
+		opt.Progress = func(stage string) { fmt.Fprintf(e.stderr, "\r\033[K%s …", stage) }
+		defer fmt.Fprint(e.stderr, "\r\033[K")
+	}
+
+	if *demo {
+		opt.Trigger = "demo"
+		dir, err := os.MkdirTemp("", "vpsau-demo-inbox-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		if opt.Progress != nil {
+			opt.Progress("generate")
+		}
+		t0 := time.Now()
+		gs, err := generate.Inbox(dir, generate.Config{Scale: *scale, Seed: *seed, AsOf: date, BadShare: 0.001})
+		if err != nil {
+			return fmt.Errorf("demo: generate: %w; nothing was published", err)
+		}
+		fmt.Fprintf(w, "demo: generated %d rows (scale %g, seed %d) in %s; serving them from fake source servers on loopback\n",
+			sumRows(gs.Files), *scale, *seed, time.Since(t0).Round(time.Millisecond))
+		set, err := fakesrc.Start(ctx, dir, fakesrc.Options{ClientID: "vpsau-demo", ClientSecret: "demo-secret"})
+		if err != nil {
+			return fmt.Errorf("demo: fake sources: %w; nothing was published", err)
+		}
+		defer set.Close()
+		opt.Sources = map[string]fetch.Config{}
+		for sys, u := range set.URLs {
+			opt.Sources[sys] = fetch.Config{BaseURL: u, ClientID: "vpsau-demo", ClientSecret: "demo-secret"}
+		}
+	} else if *inbox == "" && *replay == "" {
+		return usageError("no sources: give --inbox DIR (a file drop), or --demo")
+	}
+
+	if err := os.MkdirAll(filepath.Dir(*db), 0o755); err != nil {
+		return err
+	}
+	d, err := store.Open(ctx, *db, store.Options{})
+	if err != nil {
+		return fmt.Errorf("%w; nothing was published", err)
+	}
+	defer d.Close()
+	sum, err := nightly.Run(ctx, d, opt)
+	if opt.Progress != nil {
+		fmt.Fprint(e.stderr, "\r\033[K")
+	}
+	if err != nil {
+		if sum.RunID > 0 {
+			return fmt.Errorf("run %d failed: %w; nothing was published", sum.RunID, err)
+		}
+		return fmt.Errorf("%w; nothing was published", err)
+	}
+	printSummary(w, sum, *db, *out)
+	return nil
+}
+
+func sumRows(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+func printSummary(w io.Writer, s nightly.Summary, db, out string) {
+	fmt.Fprintf(w, "run %d succeeded: business date %s, %s, %s\n", s.RunID, s.AsOf.Format(time.DateOnly),
+		s.Took.Round(time.Millisecond), s.Origin)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "source\trows\taccepted\trejected\tnew\tchanged\tdeleted\tcurrent\t")
+	for _, r := range s.Sources {
+		fmt.Fprintf(tw, "%s/%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", r.System, r.Entity, r.Read, r.Accepted, r.Rejected,
+			r.Diff.New, r.Diff.Changed, r.Diff.Deleted, r.After)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "receiver\tNY\tENDRET\tSLETTET\texport\t")
+	for _, m := range s.Exports {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t\n", m.Receiver, m.Rows.New, m.Rows.Changed, m.Rows.Deleted,
+			filepath.Join(out, m.Receiver, m.ExportID))
+	}
+	tw.Flush()
+	var stages []string
+	for name, d := range s.Stages {
+		stages = append(stages, fmt.Sprintf("%s %s", name, d.Round(time.Millisecond)))
+	}
+	sort.Strings(stages)
+	fmt.Fprintf(w, "\nrejects: %d (%s)  findings: %d  database: %s\nstages: %s\n",
+		s.Rejects, filepath.Join(out, "rejects", fmt.Sprintf("run-%06d.csv", s.RunID)), s.Findings, db, strings.Join(stages, ", "))
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

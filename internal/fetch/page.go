@@ -1,0 +1,663 @@
+package fetch
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// ErrBadResponse marks an answer that breaks the JSON contract: a Content-Type that is not
+// JSON, a body that is not JSON, or JSON of the wrong shape.
+var ErrBadResponse = errors.New("bad response")
+
+// decoded is a decoded page of items.
+type decoded struct {
+	items []map[string]*string // nil maps when only checked
+	next  string
+	raw   string // the items array as it stands in the body
+}
+
+// DecodePage decodes one page of a paged answer: {"items":[{column: value, …}, …],
+// "next_page_token": "…"}. It is strict about the shape: the body must be one JSON object
+// whose "items" is an array (possibly empty) of objects and whose "next_page_token" is a
+// string ("" on the last page), each once; each item's values must be strings or null. A
+// number is accepted and kept as its literal text (1.50 stays "1.50"); a boolean, object
+// or array value, an empty key or a null item is an error. Other members of the page are
+// ignored (but must be valid JSON); of two equal keys in one item the last wins. A null
+// value is a nil *string. Invalid UTF-8 in a string becomes U+FFFD, as encoding/json does.
+func DecodePage(body []byte) (items []map[string]*string, next string, err error) {
+	p, err := decodePage(body)
+	if err != nil {
+		return nil, "", err
+	}
+	return p.items, p.next, nil
+}
+
+// decodePage is a scanner made for the page shape: several times faster than
+// encoding/json into maps, and it shares the memory of unescaped strings with one copy of
+// the body and interns the keys, which repeat in every item. FuzzDecodePage checks it
+// against encoding/json.
+func decodePage(body []byte) (decoded, error) {
+	return decodeBody(body, false)
+}
+
+// checkPage checks a page as decodePage does without building the items (each is a nil
+// map): for Pages, which hands the body on verbatim.
+func checkPage(body []byte) (decoded, error) {
+	return decodeBody(body, true)
+}
+
+func decodeBody(body []byte, check bool) (decoded, error) {
+	d := pageDecoder{src: string(body), keys: make(map[string]string), check: check}
+	p, err := d.page()
+	if err != nil {
+		var se *syntaxError
+		if errors.As(err, &se) {
+			return decoded{}, fmt.Errorf("%w: body of %d bytes is not valid JSON: %v", ErrBadResponse, len(body), se)
+		}
+		return decoded{}, fmt.Errorf("%w: %v", ErrBadResponse, err)
+	}
+	return p, nil
+}
+
+// syntaxError is a body that is not JSON at all.
+type syntaxError struct {
+	msg string
+	at  int
+}
+
+func (e *syntaxError) Error() string {
+	if e.at < 0 {
+		return e.msg
+	}
+	return fmt.Sprintf("%s at byte %d", e.msg, e.at)
+}
+
+type pageDecoder struct {
+	src   string
+	i     int
+	keys  map[string]string
+	check bool // only check the shape: build no items
+}
+
+// maxDepth bounds the nesting of skipped values, as encoding/json does.
+const maxDepth = 10000
+
+func (d *pageDecoder) syntax(msg string) error {
+	if d.i >= len(d.src) {
+		return &syntaxError{msg: "unexpected end of JSON input", at: -1}
+	}
+	return &syntaxError{msg: msg, at: d.i}
+}
+
+func (d *pageDecoder) ws() {
+	for d.i < len(d.src) {
+		switch d.src[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+// peek skips white space and returns the next byte, or 0 at the end (see atEnd).
+func (d *pageDecoder) peek() byte {
+	d.ws()
+	if d.i >= len(d.src) {
+		return 0
+	}
+	return d.src[d.i]
+}
+
+// atEnd skips white space and tells whether nothing follows.
+func (d *pageDecoder) atEnd() bool {
+	d.ws()
+	return d.i >= len(d.src)
+}
+
+func (d *pageDecoder) expect(c byte) error {
+	if d.peek() != c {
+		return d.syntax(fmt.Sprintf("invalid character %s, want %q", d.char(), c))
+	}
+	d.i++
+	return nil
+}
+
+func (d *pageDecoder) char() string {
+	if d.i >= len(d.src) {
+		return "end of input"
+	}
+	return strconv.QuoteRune(rune(d.src[d.i]))
+}
+
+func (d *pageDecoder) page() (decoded, error) {
+	var p decoded
+	var haveItems, haveNext bool
+	var shapeErr error // the first shape error; a syntax error later still wins
+	if c := d.peek(); c != '{' {
+		if err := d.skip(0); err != nil {
+			return p, err
+		}
+		if !d.atEnd() {
+			return p, d.syntax("invalid character " + d.char() + " after the top-level value")
+		}
+		return p, fmt.Errorf("page is a JSON %s, want an object", kind(c))
+	}
+	d.i++
+	if d.peek() == '}' {
+		d.i++
+	} else {
+		for {
+			if d.peek() != '"' {
+				return p, d.syntax("invalid character " + d.char() + " looking for a member name")
+			}
+			name, err := d.str()
+			if err != nil {
+				return p, err
+			}
+			if err := d.expect(':'); err != nil {
+				return p, err
+			}
+			c := d.peek()
+			switch {
+			case name == "items" && c == '[':
+				if haveItems && shapeErr == nil {
+					shapeErr = errors.New(`page has "items" twice`)
+				}
+				haveItems = true
+				start := d.i
+				items, err := d.items()
+				if err != nil {
+					var se *syntaxError
+					if errors.As(err, &se) {
+						return p, err
+					}
+					if shapeErr == nil {
+						shapeErr = err
+					}
+					if err := d.skipRest(); err != nil {
+						return p, err
+					}
+					return p, shapeErr
+				}
+				p.items, p.raw = items, d.src[start:d.i]
+			case name == "next_page_token" && c == '"':
+				if haveNext && shapeErr == nil {
+					shapeErr = errors.New(`page has "next_page_token" twice`)
+				}
+				haveNext = true
+				if p.next, err = d.str(); err != nil {
+					return p, err
+				}
+				p.next = strings.Clone(p.next) // kept longer than the page, e.g. to spot loops
+			default:
+				if err := d.skip(0); err != nil {
+					return p, err
+				}
+				if shapeErr == nil {
+					switch {
+					case name == "items" && c == 'n':
+						shapeErr = errors.New(`page has no "items" array`)
+					case name == "items":
+						shapeErr = fmt.Errorf(`"items" is a JSON %s, want an array`, kind(c))
+					case name == "next_page_token" && c == 'n':
+						shapeErr = errors.New(`page has no "next_page_token" string (the last page has "")`)
+					case name == "next_page_token":
+						shapeErr = fmt.Errorf(`"next_page_token" is a JSON %s, want a string`, kind(c))
+					}
+				}
+			}
+			if d.peek() == ',' {
+				d.i++
+				continue
+			}
+			if err := d.expect('}'); err != nil {
+				return p, err
+			}
+			break
+		}
+	}
+	if !d.atEnd() {
+		return p, d.syntax("invalid character " + d.char() + " after the top-level value")
+	}
+	switch {
+	case shapeErr != nil:
+		return p, shapeErr
+	case !haveItems:
+		return p, errors.New(`page has no "items" array`)
+	case !haveNext:
+		return p, errors.New(`page has no "next_page_token" string (the last page has "")`)
+	}
+	return p, nil
+}
+
+// skipRest checks that the rest of the body is valid JSON closing the top-level object,
+// after a shape error inside items: the object is left at an unknown depth, so this only
+// checks syntax by skipping values from the start again.
+func (d *pageDecoder) skipRest() error {
+	d.i = 0
+	if err := d.skip(0); err != nil {
+		return err
+	}
+	if !d.atEnd() {
+		return d.syntax("invalid character " + d.char() + " after the top-level value")
+	}
+	return nil
+}
+
+// items reads the items array; d is at '['.
+func (d *pageDecoder) items() ([]map[string]*string, error) {
+	d.i++
+	items := []map[string]*string{}
+	if d.peek() == ']' {
+		d.i++
+		return items, nil
+	}
+	width := 8
+	for n := 1; ; n++ {
+		switch c := d.peek(); c {
+		case '{':
+			item, err := d.item(n, width)
+			if err != nil {
+				return nil, err
+			}
+			width = len(item)
+			items = append(items, item)
+		case 'n':
+			if err := d.skip(1); err != nil {
+				return nil, err
+			}
+			return nil, fmt.Errorf("item %d is null, want an object", n)
+		default:
+			at := d.i
+			if err := d.skip(1); err != nil {
+				return nil, err
+			}
+			return nil, fmt.Errorf("an item is a JSON %s (at byte %d), want an object", kind(c), at)
+		}
+		if d.peek() == ',' {
+			d.i++
+			continue
+		}
+		if err := d.expect(']'); err != nil {
+			return nil, err
+		}
+		return items, nil
+	}
+}
+
+// item reads item number n; d is at '{'.
+func (d *pageDecoder) item(n, width int) (map[string]*string, error) {
+	d.i++
+	var item map[string]*string
+	var vals []string // one allocation for many values' cells
+	if !d.check {
+		item = make(map[string]*string, width)
+		vals = make([]string, 0, width)
+	}
+	if d.peek() == '}' {
+		d.i++
+		return item, nil
+	}
+	for {
+		if d.peek() != '"' {
+			return nil, d.syntax("invalid character " + d.char() + " looking for a member name")
+		}
+		var key string
+		var err error
+		if d.check {
+			key, err = d.str()
+		} else {
+			key, err = d.key()
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := d.expect(':'); err != nil {
+			return nil, err
+		}
+		switch c := d.peek(); {
+		case c == '"':
+			s, err := d.str()
+			if err != nil {
+				return nil, err
+			}
+			vals = d.set(item, vals, key, s, width)
+		case c == '-' || (c >= '0' && c <= '9'):
+			s, err := d.number()
+			if err != nil {
+				return nil, err
+			}
+			vals = d.set(item, vals, key, s, width)
+		case c == 'n':
+			if err := d.literal("null"); err != nil {
+				return nil, err
+			}
+			if item != nil {
+				item[key] = nil
+			}
+		default:
+			if err := d.skip(1); err != nil {
+				return nil, err
+			}
+			return nil, fmt.Errorf("item %d, %q: %s, want a string or null", n, key, withArticle(kind(c)))
+		}
+		if key == "" {
+			return nil, fmt.Errorf("item %d has an empty key", n)
+		}
+		if d.peek() == ',' {
+			d.i++
+			continue
+		}
+		if err := d.expect('}'); err != nil {
+			return nil, err
+		}
+		return item, nil
+	}
+}
+
+// set puts value v under key in item, its cell taken from vals.
+func (d *pageDecoder) set(item map[string]*string, vals []string, key, v string, width int) []string {
+	if item == nil {
+		return vals
+	}
+	if len(vals) == cap(vals) {
+		vals = make([]string, 0, max(width, 8))
+	}
+	vals = append(vals, v)
+	item[key] = &vals[len(vals)-1]
+	return vals
+}
+
+// key reads a member name and interns it.
+func (d *pageDecoder) key() (string, error) {
+	start := d.i
+	s, err := d.str()
+	if err != nil {
+		return "", err
+	}
+	raw := d.src[start:d.i]
+	if k, ok := d.keys[raw]; ok {
+		return k, nil
+	}
+	d.keys[raw] = s
+	return s, nil
+}
+
+// str reads a JSON string; d is at '"'. Unescaped valid strings share the body's memory.
+func (d *pageDecoder) str() (string, error) {
+	d.i++
+	start := d.i
+	ascii := true
+	for d.i < len(d.src) {
+		c := d.src[d.i]
+		switch {
+		case c == '"':
+			s := d.src[start:d.i]
+			d.i++
+			if ascii || utf8.ValidString(s) {
+				return s, nil
+			}
+			return toValidUTF8(s), nil
+		case c == '\\':
+			return d.escaped(start)
+		case c < 0x20:
+			return "", d.syntax("invalid character " + d.char() + " in string literal")
+		case c >= 0x80:
+			ascii = false
+		}
+		d.i++
+	}
+	return "", d.syntax("")
+}
+
+// escaped finishes a string with escapes, started at start; d is at the first '\'.
+func (d *pageDecoder) escaped(start int) (string, error) {
+	b := make([]byte, 0, d.i-start+16)
+	b = append(b, d.src[start:d.i]...)
+	for d.i < len(d.src) {
+		c := d.src[d.i]
+		switch {
+		case c == '"':
+			d.i++
+			return toValidUTF8(string(b)), nil
+		case c < 0x20:
+			return "", d.syntax("invalid character " + d.char() + " in string literal")
+		case c != '\\':
+			b = append(b, c)
+			d.i++
+			continue
+		}
+		d.i++ // past '\'
+		if d.i >= len(d.src) {
+			return "", d.syntax("")
+		}
+		e := d.src[d.i]
+		d.i++
+		switch e {
+		case '"', '\\', '/':
+			b = append(b, e)
+		case 'b':
+			b = append(b, '\b')
+		case 'f':
+			b = append(b, '\f')
+		case 'n':
+			b = append(b, '\n')
+		case 'r':
+			b = append(b, '\r')
+		case 't':
+			b = append(b, '\t')
+		case 'u':
+			r, ok := d.hex4()
+			if !ok {
+				return "", d.syntax("invalid \\u escape in string literal")
+			}
+			if utf16.IsSurrogate(r) {
+				// a pair makes one rune; anything else is U+FFFD, and what follows is read anew
+				if d.i+1 < len(d.src) && d.src[d.i] == '\\' && d.src[d.i+1] == 'u' {
+					save := d.i
+					d.i += 2
+					r2, ok := d.hex4()
+					if !ok {
+						return "", d.syntax("invalid \\u escape in string literal")
+					}
+					if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+						b = utf8.AppendRune(b, dec)
+						continue
+					}
+					d.i = save
+				}
+				r = utf8.RuneError
+			}
+			b = utf8.AppendRune(b, r)
+		default:
+			d.i--
+			return "", d.syntax("invalid escape character " + d.char() + " in string literal")
+		}
+	}
+	return "", d.syntax("")
+}
+
+func (d *pageDecoder) hex4() (rune, bool) {
+	if d.i+4 > len(d.src) {
+		d.i = len(d.src)
+		return 0, false
+	}
+	var r rune
+	for _, c := range []byte(d.src[d.i : d.i+4]) {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	d.i += 4
+	return r, true
+}
+
+// number reads a JSON number and returns its literal text.
+func (d *pageDecoder) number() (string, error) {
+	start := d.i
+	digits := func() int {
+		n := 0
+		for d.i < len(d.src) && d.src[d.i] >= '0' && d.src[d.i] <= '9' {
+			d.i++
+			n++
+		}
+		return n
+	}
+	bad := func() error { return d.syntax("invalid character " + d.char() + " in numeric literal") }
+	if d.src[d.i] == '-' {
+		d.i++
+	}
+	switch {
+	case d.i < len(d.src) && d.src[d.i] == '0':
+		d.i++
+	case digits() == 0:
+		return "", bad()
+	}
+	if d.i < len(d.src) && d.src[d.i] == '.' {
+		d.i++
+		if digits() == 0 {
+			return "", bad()
+		}
+	}
+	if d.i < len(d.src) && (d.src[d.i] == 'e' || d.src[d.i] == 'E') {
+		d.i++
+		if d.i < len(d.src) && (d.src[d.i] == '+' || d.src[d.i] == '-') {
+			d.i++
+		}
+		if digits() == 0 {
+			return "", bad()
+		}
+	}
+	return d.src[start:d.i], nil
+}
+
+func (d *pageDecoder) literal(word string) error {
+	if len(d.src)-d.i >= len(word) && d.src[d.i:d.i+len(word)] == word {
+		d.i += len(word)
+		return nil
+	}
+	for j := 0; j < len(word) && d.i < len(d.src) && d.src[d.i] == word[j]; j++ {
+		d.i++
+	}
+	return d.syntax("invalid character " + d.char() + " in literal " + word)
+}
+
+// skip checks and passes over one value of any kind.
+func (d *pageDecoder) skip(depth int) error {
+	if depth > maxDepth {
+		return d.syntax("exceeded max depth")
+	}
+	switch c := d.peek(); {
+	case c == '"':
+		_, err := d.str()
+		return err
+	case c == '-' || (c >= '0' && c <= '9'):
+		_, err := d.number()
+		return err
+	case c == 't':
+		return d.literal("true")
+	case c == 'f':
+		return d.literal("false")
+	case c == 'n':
+		return d.literal("null")
+	case c == '[':
+		d.i++
+		if d.peek() == ']' {
+			d.i++
+			return nil
+		}
+		for {
+			if err := d.skip(depth + 1); err != nil {
+				return err
+			}
+			if d.peek() == ',' {
+				d.i++
+				continue
+			}
+			return d.expect(']')
+		}
+	case c == '{':
+		d.i++
+		if d.peek() == '}' {
+			d.i++
+			return nil
+		}
+		for {
+			if d.peek() != '"' {
+				return d.syntax("invalid character " + d.char() + " looking for a member name")
+			}
+			if _, err := d.str(); err != nil {
+				return err
+			}
+			if err := d.expect(':'); err != nil {
+				return err
+			}
+			if err := d.skip(depth + 1); err != nil {
+				return err
+			}
+			if d.peek() == ',' {
+				d.i++
+				continue
+			}
+			return d.expect('}')
+		}
+	default:
+		return d.syntax("invalid character " + d.char() + " looking for a value")
+	}
+}
+
+// toValidUTF8 replaces each invalid byte with U+FFFD, as encoding/json does.
+func toValidUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	b := make([]byte, 0, len(s)+8)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, "\uFFFD"...)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return string(b)
+}
+
+// kind names the JSON type that starts with c.
+func kind(c byte) string {
+	switch {
+	case c == '"':
+		return "string"
+	case c == '{':
+		return "object"
+	case c == '[':
+		return "array"
+	case c == 't' || c == 'f':
+		return "boolean"
+	case c == 'n':
+		return "null"
+	default:
+		return "number"
+	}
+}
+
+func withArticle(kind string) string {
+	if kind == "object" || kind == "array" {
+		return "an " + kind
+	}
+	return "a " + kind
+}

@@ -1,0 +1,215 @@
+package fetch
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func str(s string) *string { return &s }
+
+func TestDecodePage(t *testing.T) {
+	tests := []struct {
+		name     string
+		body     string
+		want     []map[string]*string
+		wantNext string
+		wantErr  string // a part of the message; "" for success
+	}{
+		{
+			name:     "strings and nulls",
+			body:     `{"items":[{"produsentnr":"3000000001","epost":null},{"produsentnr":"3000000002","epost":"a@b.no"}],"next_page_token":"abc"}`,
+			want:     []map[string]*string{{"produsentnr": str("3000000001"), "epost": nil}, {"produsentnr": str("3000000002"), "epost": str("a@b.no")}},
+			wantNext: "abc",
+		},
+		{
+			name: "last page, empty",
+			body: `{"items":[],"next_page_token":""}`,
+			want: []map[string]*string{},
+		},
+		{
+			name: "numbers kept as their literal text",
+			body: `{"items":[{"andel":0.040,"antall":120,"neg":-1e3}],"next_page_token":""}`,
+			want: []map[string]*string{{"andel": str("0.040"), "antall": str("120"), "neg": str("-1e3")}},
+		},
+		{
+			name: "escapes and unicode",
+			body: "{\"items\":[{\"navn\":\"Bj\\u00f8rn \\\"B\\\" \\\\ Li\\nnje\",\"sted\":\"Nærøy\"}],\"next_page_token\":\"\"}",
+			want: []map[string]*string{{"navn": str("Bjørn \"B\" \\ Li\nnje"), "sted": str("Nærøy")}},
+		},
+		{
+			name: "whitespace and other members",
+			body: " {\n \"total\": 3, \"next_page_token\" : \"\" , \"items\" : [ { \"a\" : \"1\" } ] }\n",
+			want: []map[string]*string{{"a": str("1")}},
+		},
+		{name: "empty body", body: ``, wantErr: "bad response: body of 0 bytes is not valid JSON"},
+		{name: "truncated", body: `{"items":[{"a":"1"`, wantErr: "bad response: body of 18 bytes is not valid JSON: unexpected end of JSON input"},
+		{name: "html", body: `<html>Service Unavailable</html>`, wantErr: "not valid JSON"},
+		{name: "array", body: `[{"a":"1"}]`, wantErr: "page is a JSON array, want an object"},
+		{name: "no items", body: `{"next_page_token":""}`, wantErr: `page has no "items" array`},
+		{name: "null items", body: `{"items":null,"next_page_token":""}`, wantErr: `page has no "items" array`},
+		{name: "items an object", body: `{"items":{"a":"1"},"next_page_token":""}`, wantErr: `"items" is a JSON object, want an array`},
+		{name: "item a string", body: `{"items":["a"],"next_page_token":""}`, wantErr: "an item is a JSON string (at byte 10), want an object"},
+		{name: "null item", body: `{"items":[{"a":"1"},null],"next_page_token":""}`, wantErr: "item 2 is null, want an object"},
+		{name: "no next", body: `{"items":[]}`, wantErr: `page has no "next_page_token" string`},
+		{name: "null next", body: `{"items":[],"next_page_token":null}`, wantErr: `page has no "next_page_token" string`},
+		{name: "numeric next", body: `{"items":[],"next_page_token":2}`, wantErr: `"next_page_token" is a JSON number, want a string`},
+		{name: "boolean value", body: `{"items":[{"reservert":true}],"next_page_token":""}`, wantErr: `item 1, "reservert": a boolean, want a string or null`},
+		{name: "object value", body: `{"items":[{"a":"1"},{"a":{"b":"c"}}],"next_page_token":""}`, wantErr: `item 2, "a": an object, want a string or null`},
+		{name: "array value", body: `{"items":[{"a":["1"]}],"next_page_token":""}`, wantErr: `item 1, "a": an array, want a string or null`},
+		{name: "empty key", body: `{"items":[{"":"1"}],"next_page_token":""}`, wantErr: "item 1 has an empty key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, next, err := DecodePage([]byte(tt.body))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.Is(err, ErrBadResponse) {
+					t.Fatalf("DecodePage(%s) = %v, want an ErrBadResponse containing %q", tt.body, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("DecodePage(%s) = %v, want nil", tt.body, err)
+			}
+			if !reflect.DeepEqual(got, tt.want) || next != tt.wantNext {
+				t.Errorf("DecodePage(%s) = %s, %q, want %s, %q", tt.body, show(got), next, show(tt.want), tt.wantNext)
+			}
+		})
+	}
+}
+
+func show(items []map[string]*string) string {
+	b, _ := json.Marshal(items)
+	return string(b)
+}
+
+// referenceDecode is what DecodePage accepts, written plainly with encoding/json: the
+// oracle for FuzzDecodePage.
+func referenceDecode(body []byte) (items []map[string]*string, next string, ok bool) {
+	if !json.Valid(body) {
+		return nil, "", false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, _ := dec.Token(); tok != json.Delim('{') {
+		return nil, "", false
+	}
+	var haveItems, haveNext bool
+	for dec.More() {
+		tok, _ := dec.Token()
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, "", false
+		}
+		switch tok.(string) {
+		case "items":
+			if haveItems || raw[0] != '[' {
+				return nil, "", false
+			}
+			haveItems = true
+			var arr []json.RawMessage
+			json.Unmarshal(raw, &arr)
+			items = make([]map[string]*string, 0, len(arr))
+			for _, it := range arr {
+				if it[0] != '{' {
+					return nil, "", false
+				}
+				var obj map[string]json.RawMessage
+				json.Unmarshal(it, &obj)
+				item := make(map[string]*string, len(obj))
+				for k, v := range obj {
+					switch c := v[0]; {
+					case k == "":
+						return nil, "", false
+					case c == '"':
+						var s string
+						json.Unmarshal(v, &s)
+						item[k] = &s
+					case c == 'n':
+						item[k] = nil
+					case c == '-' || (c >= '0' && c <= '9'):
+						s := string(v)
+						item[k] = &s
+					default:
+						return nil, "", false
+					}
+				}
+				items = append(items, item)
+			}
+		case "next_page_token":
+			if haveNext || raw[0] != '"' {
+				return nil, "", false
+			}
+			haveNext = true
+			json.Unmarshal(raw, &next)
+		}
+	}
+	return items, next, haveItems && haveNext
+}
+
+// FuzzDecodePage checks DecodePage against referenceDecode, that its errors are one line
+// and ErrBadResponse, and that what it accepts survives a round trip through
+// encoding/json (numbers come back as strings, with the same text).
+func FuzzDecodePage(f *testing.F) {
+	seeds := []string{
+		`{"items":[{"produsentnr":"3000000001","epost":null}],"next_page_token":"abc"}`,
+		`{"items":[],"next_page_token":""}`,
+		`{"items":[{"a":1.50,"b":-0,"c":"\u00e6\\\"","d":2e-3}],"next_page_token":"x"}`,
+		`{"items":[{"a":"\ud83d\ude00 \ud800 \udc00x \ud800\u0041"}],"next_page_token":""}`,
+		`{"items":[{"a":true}],"next_page_token":""}`,
+		`{"items":[null],"next_page_token":""}`,
+		`{"items":"x","next_page_token":""}`,
+		`{"items":[{"a":"1"`,
+		`{"total":{"n":[1,2,{"x":null}]},"items":[],"next_page_token":"","more":false}`,
+		`{"items":[],"items":[],"next_page_token":""}`,
+		`{"ITEMS":[],"next_page_token":""}`,
+		`[]`,
+		`null`,
+		``,
+		"{\"items\":[{\"a\":\"\xff\xc3(\"}],\"next_page_token\":\"\"}",
+		`{"items":[{"a":"1","a":"2"}],"next_page_token":""}`,
+		`{"items":[{"a":01}],"next_page_token":""}`,
+		`{"items":[{"a":"x"}],"next_page_token":""} x`,
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		items, next, err := DecodePage(body)
+		wantItems, wantNext, wantOK := referenceDecode(body)
+		if (err == nil) != wantOK {
+			t.Fatalf("DecodePage(%q) = %v, want ok=%v (as encoding/json sees it)", body, err, wantOK)
+		}
+		if err != nil {
+			if !errors.Is(err, ErrBadResponse) {
+				t.Fatalf("DecodePage(%q) = %v, want an ErrBadResponse", body, err)
+			}
+			if strings.ContainsAny(err.Error(), "\n\r") {
+				t.Fatalf("DecodePage(%q) error %q is not one line", body, err)
+			}
+			if json.Valid(body) && strings.Contains(err.Error(), "not valid JSON") {
+				t.Fatalf("DecodePage(%q) = %v, but it is valid JSON", body, err)
+			}
+			if !json.Valid(body) && !strings.Contains(err.Error(), "not valid JSON") {
+				t.Fatalf("DecodePage(%q) = %v, want it called not valid JSON", body, err)
+			}
+			return
+		}
+		if next != wantNext || !reflect.DeepEqual(items, wantItems) {
+			t.Fatalf("DecodePage(%q) = %s %q, want %s %q", body, show(items), next, show(wantItems), wantNext)
+		}
+		again, err := json.Marshal(map[string]any{"items": items, "next_page_token": next})
+		if err != nil {
+			t.Fatalf("json.Marshal(items of %q) = %v", body, err)
+		}
+		items2, next2, err := DecodePage(again)
+		if err != nil {
+			t.Fatalf("DecodePage(%q) (re-encoded from %q) = %v, want nil", again, body, err)
+		}
+		if next2 != next || !reflect.DeepEqual(items2, items) {
+			t.Fatalf("round trip of %q: got %s %q, want %s %q", body, show(items2), next2, show(items), next)
+		}
+	})
+}

@@ -1,0 +1,104 @@
+package nightly
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/dvpsau/vpsau/fixtures/fakesrc"
+	"github.com/dvpsau/vpsau/fixtures/generate"
+	"github.com/dvpsau/vpsau/internal/fetch"
+	"github.com/dvpsau/vpsau/internal/rules"
+	"github.com/dvpsau/vpsau/internal/store"
+)
+
+// TestHTTPEqualsFileDrop pulls a generated inbox once from the file drop and once over
+// HTTP from the fake source servers, and checks that every source entity, every reject
+// (by field, value and reason) and every receiver row come out the same.
+func TestHTTPEqualsFileDrop(t *testing.T) {
+	ctx := context.Background()
+	asOf := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	inbox := t.TempDir()
+	if _, err := generate.Inbox(inbox, generate.Config{Scale: 0.02, Seed: 5, AsOf: asOf, BadShare: 0.01}); err != nil {
+		t.Fatal(err)
+	}
+	set, err := fakesrc.Start(ctx, inbox, fakesrc.Options{ClientID: "id", ClientSecret: "secret", PageSize: 97})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer set.Close()
+	sources := map[string]fetch.Config{}
+	for sys, u := range set.URLs {
+		sources[sys] = fetch.Config{BaseURL: u, ClientID: "id", ClientSecret: "secret", PageSize: 97}
+	}
+
+	dump := func(viaHTTP bool) map[string][]string {
+		db, err := store.Open(ctx, filepath.Join(t.TempDir(), "x.duckdb"), store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		opt := Options{AsOf: asOf, Out: t.TempDir(), RawRoot: t.TempDir(), Rules: rules.Defaults(), Guard: DefaultGuard}
+		if viaHTTP {
+			opt.Sources = sources
+		} else {
+			opt.Inbox = inbox
+		}
+		sum, err := Run(ctx, db, opt)
+		if err != nil {
+			t.Fatalf("run (http %v): %v", viaHTTP, err)
+		}
+		if sum.Rejects == 0 {
+			t.Fatalf("run (http %v): no rejects from an inbox with bad rows", viaHTTP)
+		}
+		out := map[string][]string{}
+		for _, q := range []string{
+			"SELECT * EXCLUDE (sys_von, von_run, src_ref) FROM cur.producer ORDER BY ALL",
+			"SELECT * EXCLUDE (sys_von, von_run, src_ref) FROM cur.vet ORDER BY ALL",
+			"SELECT * EXCLUDE (sys_von, von_run, src_ref) FROM cur.subsidy ORDER BY ALL",
+			"SELECT * EXCLUDE (sys_von, von_run, src_ref) FROM cur.slaughter ORDER BY ALL",
+			"SELECT * EXCLUDE (sys_von, von_run, src_ref) FROM cur.course ORDER BY ALL",
+			"SELECT * EXCLUDE (sys_von, von_run, src_ref) FROM cur.agreement ORDER BY ALL",
+			"SELECT * EXCLUDE (sys_von, von_run, src_ref) FROM cur.visit ORDER BY ALL",
+			"SELECT * EXCLUDE (sys_von, von_run, src_ref) FROM cur.deviation ORDER BY ALL",
+			"SELECT * EXCLUDE (sys_von, von_run, src_ref) FROM cur.reservation ORDER BY ALL",
+			"SELECT * EXCLUDE (sys_von, von_run, src_ref) FROM cur.extension ORDER BY ALL",
+			"SELECT entity, field, value, regexp_replace(reason, ' \\(first on .*\\)$', '') FROM ops.reject ORDER BY ALL", // the first row's place differs
+			"SELECT * EXCLUDE (chg_von, chg_bis, sys_von, sys_bis, von_run, bis_run) FROM rcv.dhp ORDER BY ALL",
+			"SELECT * EXCLUDE (chg_von, chg_bis, sys_von, sys_bis, von_run, bis_run) FROM rcv.nokkeltall ORDER BY ALL",
+			"SELECT * EXCLUDE (chg_von, chg_bis, sys_von, sys_bis, von_run, bis_run) FROM rcv.varsler ORDER BY ALL",
+		} {
+			rows, err := db.SQL().QueryContext(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cols, _ := rows.Columns()
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			for rows.Next() {
+				if err := rows.Scan(ptrs...); err != nil {
+					t.Fatal(err)
+				}
+				out[q] = append(out[q], fmt.Sprint(vals...))
+			}
+			rows.Close()
+			if len(out[q]) == 0 {
+				t.Errorf("%s: no rows", q)
+			}
+		}
+		return out
+	}
+	files, web := dump(false), dump(true)
+	for q := range files {
+		if diff := cmp.Diff(files[q], web[q]); diff != "" {
+			t.Errorf("%s (-file drop +http):\n%s", q, diff)
+		}
+	}
+}
