@@ -174,3 +174,58 @@ func TestRunErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestReplay loads an earlier run's raw payloads again, without the inbox: the same
+// sources land the same rows, so the receivers get no changes.
+func TestReplay(t *testing.T) {
+	dir := t.TempDir()
+	db, out, inbox := filepath.Join(dir, "v.duckdb"), filepath.Join(dir, "out"), filepath.Join(dir, "inbox")
+	copyDir(t, "../../testdata/one-night/inbox", inbox)
+	if code, stdout, stderr := vpsau(t, night1, "run", "--inbox", inbox, "--as-of", "2027-01-04", "--db", db, "--out", out); code != 0 {
+		t.Fatalf("run: exit %d\n%s%s", code, stdout, stderr)
+	}
+	os.RemoveAll(inbox)
+	raw := filepath.Join(db+".raw", "run-000001")
+	code, stdout, stderr := vpsau(t, night1.Add(time.Hour), "run", "--replay", raw, "--as-of", "2027-01-04", "--db", db, "--out", out)
+	if code != 0 {
+		t.Fatalf("replay: exit %d\n%s%s", code, stdout, stderr)
+	}
+	for _, r := range []string{"dhp", "ksl", "saukontrollen", "nokkeltall"} {
+		m, err := exports.ReadManifest(latest(t, out, r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Rows.Total != m.Rows.New || m.Changes.To != 14 {
+			t.Errorf("%s after replay: rows %+v, changes %+v; want the first night's rows again and no new change", r, m.Rows, m.Changes)
+		}
+	}
+	if !strings.Contains(stdout, "replay of "+raw) {
+		t.Errorf("summary does not say it replayed:\n%s", stdout)
+	}
+}
+
+// TestDemo runs `vpsau run --demo` end to end (at a small scale so that it is quick): it
+// generates an inbox, serves it from the fake source servers, pulls it over HTTP and
+// publishes every receiver's export.
+func TestDemo(t *testing.T) {
+	dir := t.TempDir()
+	db, out := filepath.Join(dir, "d.duckdb"), filepath.Join(dir, "out")
+	code, stdout, stderr := vpsau(t, time.Date(2026, 11, 29, 1, 0, 0, 0, time.UTC), "run", "--demo", "--scale", "0.05", "--db", db, "--out", out)
+	if code != 0 {
+		t.Fatalf("demo: exit %d\n%s%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"run 1 succeeded", "dataflyt/producers", "http dataflyt=http://127.0.0.1:", "rejects:"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout)
+		}
+	}
+	for _, r := range []string{"dhp", "ksl", "saukontrollen", "nokkeltall", "varsler"} {
+		m, err := exports.ReadManifest(latest(t, out, r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r != "varsler" && m.Rows.New == 0 {
+			t.Errorf("%s: empty first export", r)
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -141,8 +142,13 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 		origin = "replay of " + opt.Replay
 	case origin == "":
 		origin = "http"
-		for sys, cfg := range opt.Sources {
-			origin += " " + sys + "=" + cfg.BaseURL
+		systems := make([]string, 0, len(opt.Sources))
+		for sys := range opt.Sources {
+			systems = append(systems, sys)
+		}
+		sort.Strings(systems)
+		for _, sys := range systems {
+			origin += " " + sys + "=" + opt.Sources[sys].BaseURL
 		}
 	}
 	sum.Origin = origin
