@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/dvpsau/vpsau/internal/nightly"
 	"github.com/dvpsau/vpsau/internal/rules"
 	"github.com/dvpsau/vpsau/internal/store"
@@ -377,5 +379,129 @@ func TestMissingBasisYearFails(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "2025") {
 		t.Errorf("error %q does not name the missing year", err)
+	}
+}
+
+// TestKeyFigures checks who the key figures go to and which seasons they cover.
+func TestKeyFigures(t *testing.T) {
+	seasons := func(w *world) {
+		for y := 2019; y <= 2026; y++ {
+			w.slaughter = append(w.slaughter, fmt.Sprintf("%s,%d,100,0.04,0.15,18.5", prodA, y))
+		}
+	}
+	agreement := func(til string) func(*world) {
+		return func(w *world) {
+			seasons(w)
+			w.agreements = []string{prodA + "," + vetX + ",2025-01-01," + til}
+		}
+	}
+	kf := func(w world, asOf string, extra ...func(*world)) night {
+		c := with(w, func(*world) {})
+		for _, f := range extra {
+			f(&c)
+		}
+		c.sheep(2026, orgA, 40, 0, 0)
+		c.sheep(2025, orgA, 40, 0, 0)
+		return night{asOf, c}
+	}
+	tests := []struct {
+		name   string
+		nights []night
+		want   string // the seasons of producer A's rows for vet X
+	}{
+		{"active agreement: the five completed seasons", []night{kf(base(), "2027-01-04", agreement(""))}, "2021 2022 2023 2024 2025"},
+		{"the day before 15 April the last season is still open", []night{kf(base(), "2027-04-14", agreement(""))}, "2021 2022 2023 2024 2025"},
+		{"from 15 April the season before is completed", []night{kf(base(), "2027-04-15", agreement(""))}, "2022 2023 2024 2025 2026"},
+		{"an agreement ending on the business date is active", []night{kf(base(), "2027-01-04", agreement("2027-01-04"))}, "2021 2022 2023 2024 2025"},
+		{"an agreement that ended gives nothing", []night{kf(base(), "2027-01-04", agreement("2027-01-03"))}, ""},
+		{"an agreement not yet begun gives nothing", []night{kf(base(), "2024-12-31", func(w *world) {
+			agreement("")(w)
+			w.sheep(2023, orgA, 40, 0, 0)
+		})}, ""},
+		{"a reservation keeps every figure back", []night{kf(base(), "2027-01-04", agreement(""), func(w *world) {
+			w.reservations = []string{prodA + ",ja,2026-06-01T12:00:00+02:00"}
+		})}, ""},
+		{"a withdrawn reservation: the latest registration decides", []night{kf(base(), "2027-01-04", agreement(""), func(w *world) {
+			w.reservations = []string{prodA + ",ja,2026-06-01T12:00:00+02:00", prodA + ",nei,2026-09-01"}
+		})}, "2021 2022 2023 2024 2025"},
+		{"reserved again after withdrawing", []night{kf(base(), "2027-01-04", agreement(""), func(w *world) {
+			w.reservations = []string{prodA + ",ja,2026-06-01", prodA + ",nei,2026-09-01", prodA + ",ja,2026-12-24T08:00:00Z"}
+		})}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			for _, n := range tt.nights {
+				if _, err := h.run(n); err != nil {
+					t.Fatalf("run %s: %v", n.asOf, err)
+				}
+			}
+			var got string
+			err := h.db.SQL().QueryRow(`SELECT coalesce(string_agg(sesong::VARCHAR, ' ' ORDER BY sesong), '')
+				FROM model.keyfigures WHERE produsentnr = ? AND vet_id = ?`, prodA, vetX).Scan(&got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Errorf("seasons = %q, want %q", got, tt.want)
+			}
+			var inRcv int
+			if err := h.db.SQL().QueryRow(`SELECT count(*) FROM rcv.nokkeltall WHERE produsentnr = ? AND chg_bis IS NULL`, prodA).Scan(&inRcv); err != nil {
+				t.Fatal(err)
+			}
+			if wantN := len(strings.Fields(tt.want)); inRcv != wantN {
+				t.Errorf("nokkeltall rows = %d, want %d", inRcv, wantN)
+			}
+		})
+	}
+}
+
+// TestNotifications: an event is raised once however many nights it holds, by each channel
+// the producer has, and a producer without phone or e-mail gets a finding instead.
+func TestNotifications(t *testing.T) {
+	h := newHarness(t)
+	w := covered() // first deadline 2026-05-01 for a coverage date of 2026-01-01
+	w.producers = append(w.producers, prodB+","+orgB+",B,,,3401,3000002")
+	w.sheep(2025, orgB, 40, 0, 0)
+	for _, n := range []night{{"2026-01-01", w}, {"2026-04-05", w}, {"2026-04-06", w}, {"2026-05-20", w}} {
+		if _, err := h.run(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, err := h.db.SQL().Query(`SELECT produsentnr, kanal, meldingstype, strftime(frist, '%Y-%m-%d'), strftime(business_date, '%Y-%m-%d')
+		FROM model.notification ORDER BY business_date, produsentnr, meldingstype, kanal`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rows.Next() {
+		var p, k, m, f, d string
+		rows.Scan(&p, &k, &m, &f, &d)
+		got = append(got, strings.Join([]string{d, p, k, m, f}, " "))
+	}
+	rows.Close()
+	want := []string{
+		"2026-04-05 3000000001 EPOST BESOKSFRIST_NARMER 2026-05-01",
+		"2026-04-05 3000000001 SMS BESOKSFRIST_NARMER 2026-05-01",
+		"2026-04-05 3000000001 EPOST KURSFRIST_NARMER 2026-05-01",
+		"2026-04-05 3000000001 SMS KURSFRIST_NARMER 2026-05-01",
+		"2026-05-20 3000000001 EPOST BESOKSFRIST_OVERSKREDET 2026-05-01",
+		"2026-05-20 3000000001 SMS BESOKSFRIST_OVERSKREDET 2026-05-01",
+		"2026-05-20 3000000001 EPOST DVP_TREKK 2026-05-01",
+		"2026-05-20 3000000001 SMS DVP_TREKK 2026-05-01",
+		"2026-05-20 3000000001 EPOST KURSFRIST_OVERSKREDET 2026-05-01",
+		"2026-05-20 3000000001 SMS KURSFRIST_OVERSKREDET 2026-05-01",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("notifications (-want +got):\n%s", diff)
+	}
+	var findings int
+	if err := h.db.SQL().QueryRow(`SELECT count(*) FROM ops.finding WHERE check_code = 'PRODUCER_NO_CONTACT' AND produsentnr = ?
+		AND run_id = (SELECT max(run_id) FROM ops.run)`, prodB).Scan(&findings); err != nil {
+		t.Fatal(err)
+	}
+	if findings != 1 {
+		t.Errorf("PRODUCER_NO_CONTACT findings for %s = %d, want 1", prodB, findings)
 	}
 }
