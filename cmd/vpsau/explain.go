@@ -112,4 +112,3 @@ func explain(ctx context.Context, w io.Writer, d *store.DB, p string) error {
 	}
 	return nil
 }
-

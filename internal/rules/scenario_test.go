@@ -94,7 +94,7 @@ type night struct {
 // state is what a scenario checks for one producer after its last night.
 type state struct {
 	Status, Innrullert, Besoksfrist, Kursfrist, Lukkefrist, Trekk, TrekkFra, KSL string
-	Dager                                                                       int64
+	Dager                                                                        int64
 }
 
 func date(s string) time.Time {
@@ -186,9 +186,9 @@ func TestRules(t *testing.T) {
 			want:   state{Status: "INNRULLERT", Innrullert: "2026-03-01", Besoksfrist: "2026-07-01", Kursfrist: "2026-07-01", Trekk: "nei", KSL: "nei"},
 		},
 		{
-			name: "first deadline clamps to the month's end",
+			name:   "first deadline clamps to the month's end",
 			nights: []night{{"2025-10-31", with(base(), func(w *world) { w.sheep(2024, orgA, 40, 0, 0) })}},
-			want: state{Status: "INNRULLERT", Innrullert: "2025-10-31", Besoksfrist: "2026-02-28", Kursfrist: "2026-02-28", Trekk: "nei", KSL: "nei"},
+			want:   state{Status: "INNRULLERT", Innrullert: "2025-10-31", Besoksfrist: "2026-02-28", Kursfrist: "2026-02-28", Trekk: "nei", KSL: "nei"},
 		},
 		{
 			name: "missed by 15 days: deadline missed, no deduction yet",
