@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dvpsau/vpsau/internal/config"
 	"github.com/dvpsau/vpsau/internal/contract"
 )
 
@@ -140,4 +141,40 @@ func businessDate(s string, now time.Time) (time.Time, error) {
 		return time.Time{}, usageError("--as-of %q: not a date (YYYY-MM-DD)", s)
 	}
 	return t, nil
+}
+
+// common are the flags every command that touches data takes.
+type common struct {
+	config, db, out *string
+}
+
+// commonFlags adds --config and --db (and --out when withOut) to fs.
+func commonFlags(fs *flag.FlagSet, withOut bool) common {
+	c := common{
+		config: fs.String("config", "", "configuration file (TOML; default $VPSAU_CONFIG, else built-in defaults)"),
+		db:     fs.String("db", "", "database file (default vpsau.duckdb, or the config's db)"),
+	}
+	if withOut {
+		c.out = fs.String("out", "", "where exports and rejects are published (default out, or the config's out)")
+	}
+	return c
+}
+
+// load reads the configuration and applies --db and --out over it.
+func (c common) load(e env) (config.Config, error) {
+	path := *c.config
+	if path == "" {
+		path = e.getenv("VPSAU_CONFIG")
+	}
+	cfg, err := config.Load(path, e.getenv)
+	if err != nil {
+		return cfg, err
+	}
+	if *c.db != "" {
+		cfg.DB = *c.db
+	}
+	if c.out != nil && *c.out != "" {
+		cfg.Out = *c.out
+	}
+	return cfg, nil
 }

@@ -13,9 +13,13 @@ import (
 
 func confirmCmd(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "confirm", "RECEIVER CHANGE_NR [--db FILE]")
-	db := fs.String("db", "vpsau.duckdb", "database file")
+	cf := commonFlags(fs, false)
 	by := fs.String("by", "cli", "who confirms (kept with the watermark)")
 	if err := parse(fs, reorder(args)); err != nil {
+		return err
+	}
+	cfg, err := cf.load(e)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() != 2 {
@@ -29,7 +33,7 @@ func confirmCmd(ctx context.Context, e env, args []string) error {
 	if err != nil || n < 0 {
 		return usageError("CHANGE_NR %q: must be a change number ≥ 0", fs.Arg(1))
 	}
-	d, err := openExisting(ctx, *db)
+	d, err := openExisting(ctx, cfg.DB)
 	if err != nil {
 		return err
 	}

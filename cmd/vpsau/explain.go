@@ -12,15 +12,19 @@ import (
 
 func explainCmd(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "explain", "PRODUSENTNR [--db FILE]")
-	db := fs.String("db", "vpsau.duckdb", "database file")
+	cf := commonFlags(fs, false)
 	if err := parse(fs, reorder(args)); err != nil {
+		return err
+	}
+	cfg, err := cf.load(e)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return usageError("want one PRODUSENTNR")
 	}
 	p := strings.TrimSpace(fs.Arg(0))
-	d, err := openExisting(ctx, *db)
+	d, err := openExisting(ctx, cfg.DB)
 	if err != nil {
 		return err
 	}

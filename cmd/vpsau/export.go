@@ -14,14 +14,17 @@ import (
 
 func exportCmd(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "export", "--receiver R (--since N | --full) [--format csv|xlsx] [--as-of-time T] [--db FILE] [--out DIR]")
-	db := fs.String("db", "vpsau.duckdb", "database file")
-	out := fs.String("out", "out", "where the export folder is published")
+	cf := commonFlags(fs, true)
 	name := fs.String("receiver", "", "receiver: dhp, ksl, saukontrollen, nokkeltall, varsler")
 	since := fs.String("since", "", "the delta after this change number")
 	full := fs.Bool("full", false, "every current row, as NY")
 	format := fs.String("format", "", "csv or xlsx (default: the receiver's configured files)")
 	asOfTime := fs.String("as-of-time", "", "the state at this system time (RFC 3339 or YYYY-MM-DD): changes stored after it are left out")
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := cf.load(e)
+	if err != nil {
 		return err
 	}
 	r, ok := receiver.Lookup(*name)
@@ -53,7 +56,7 @@ func exportCmd(ctx context.Context, e env, args []string) error {
 			at = d.Add(24*time.Hour - time.Microsecond) // the end of that day (UTC)
 		}
 	}
-	d, err := openExisting(ctx, *db)
+	d, err := openExisting(ctx, cfg.DB)
 	if err != nil {
 		return err
 	}
@@ -81,7 +84,7 @@ func exportCmd(ctx context.Context, e env, args []string) error {
 		bdate = e.now().UTC().Truncate(24 * time.Hour)
 	}
 	s, err := nightly.Write(ctx, c, nightly.WriteOptions{
-		Receiver: r, From: from, To: to, Full: *full, Out: *out, BusinessDate: bdate, Created: e.now(), Files: files,
+		Receiver: r, From: from, To: to, Full: *full, Out: cfg.Out, BusinessDate: bdate, Created: e.now(), Files: files,
 	})
 	if err != nil {
 		return err

@@ -14,16 +14,20 @@ import (
 
 func queryCmd(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "query", "[--format table|csv|json] [--db FILE] SQL")
-	db := fs.String("db", "vpsau.duckdb", "database file")
+	cf := commonFlags(fs, false)
 	format := fs.String("format", "table", "output: table, csv or json (one object per line)")
 	if err := parse(fs, reorder(args)); err != nil {
+		return err
+	}
+	cfg, err := cf.load(e)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		return usageError("want the SQL to run")
 	}
 	q := strings.Join(fs.Args(), " ")
-	d, err := openExisting(ctx, *db)
+	d, err := openExisting(ctx, cfg.DB)
 	if err != nil {
 		return err
 	}

@@ -12,18 +12,17 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/dvpsau/vpsau/exports"
 	"github.com/dvpsau/vpsau/fixtures/fakesrc"
 	"github.com/dvpsau/vpsau/fixtures/generate"
 	"github.com/dvpsau/vpsau/internal/fetch"
 	"github.com/dvpsau/vpsau/internal/nightly"
-	"github.com/dvpsau/vpsau/internal/rules"
 	"github.com/dvpsau/vpsau/internal/store"
 )
 
 func runCmd(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "run", "[--inbox DIR | --demo] [--as-of YYYY-MM-DD] [--db FILE] [--out DIR]")
-	db := fs.String("db", "", "database file (default vpsau.duckdb; with --demo demo/vpsau.duckdb)")
-	out := fs.String("out", "", "where exports and rejects are published (default out; with --demo demo/out)")
+	cf := commonFlags(fs, true)
 	inbox := fs.String("inbox", "", "file-drop folder of the sources (otherwise the configured source URLs)")
 	asOf := fs.String("as-of", "", "business date YYYY-MM-DD (default today in Europe/Oslo)")
 	demo := fs.Bool("demo", false, "generate national-scale data, serve it from fake source servers on loopback, and run on it")
@@ -45,24 +44,30 @@ func runCmd(ctx context.Context, e env, args []string) error {
 	if *demo && (*inbox != "" || *replay != "") {
 		return usageError("--demo makes its own sources; leave out --inbox and --replay")
 	}
-	if *db == "" {
-		*db = "vpsau.duckdb"
-		if *demo {
-			*db = filepath.Join("demo", "vpsau.duckdb")
+	cfg, err := cf.load(e)
+	if err != nil {
+		return err
+	}
+	if *demo {
+		// The demo keeps to its own folder unless told otherwise.
+		if *cf.db == "" {
+			cfg.DB = filepath.Join("demo", "vpsau.duckdb")
+		}
+		if *cf.out == "" {
+			cfg.Out = filepath.Join("demo", "out")
 		}
 	}
-	if *out == "" {
-		*out = "out"
-		if *demo {
-			*out = filepath.Join("demo", "out")
-		}
+	rawRoot := cfg.RawDir
+	if rawRoot == "" {
+		rawRoot = cfg.DB + ".raw"
 	}
 	opt := nightly.Options{
-		AsOf: date, Trigger: "manual", Inbox: *inbox, Replay: *replay, Out: *out,
-		RawRoot: *db + ".raw", Rules: rules.Defaults(), Guard: nightly.DefaultGuard, Now: e.now,
-		Log: slog.New(slog.DiscardHandler),
+		AsOf: date, Trigger: "manual", Inbox: *inbox, Replay: *replay, Out: cfg.Out,
+		RawRoot: rawRoot, Rules: cfg.Rules, Now: e.now, Outputs: cfg.Outputs(),
+		XLSX:  exports.XLSXOptions{MaxRowsPerSheet: cfg.XLSX.MaxRowsPerSheet},
+		Guard: nightly.Guard{MaxShare: cfg.Guard.MaxShare, MinRows: cfg.Guard.MinRows, Accept: *accept},
+		Log:   slog.New(slog.DiscardHandler),
 	}
-	opt.Guard.Accept = *accept
 	var w io.Writer = e.stdout
 	if *quiet {
 		w = io.Discard
@@ -99,13 +104,20 @@ func runCmd(ctx context.Context, e env, args []string) error {
 			opt.Sources[sys] = fetch.Config{BaseURL: u, ClientID: "vpsau-demo", ClientSecret: "demo-secret"}
 		}
 	} else if *inbox == "" && *replay == "" {
-		return usageError("no sources: give --inbox DIR (a file drop), or --demo")
+		if len(cfg.Sources) == 0 {
+			return usageError("no sources: give --inbox DIR (a file drop), configure the source URLs (docs/operations.md), or try --demo")
+		}
+		opt.Sources = map[string]fetch.Config{}
+		for sys, s := range cfg.Sources {
+			opt.Sources[sys] = fetch.Config{BaseURL: s.URL, TokenURL: s.TokenURL, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
+				Timeout: s.Timeout.Duration, PageSize: s.PageSize, MaxAttempts: s.MaxAttempts}
+		}
 	}
 
-	if err := os.MkdirAll(filepath.Dir(*db), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(cfg.DB), 0o755); err != nil {
 		return err
 	}
-	d, err := store.Open(ctx, *db, store.Options{})
+	d, err := store.Open(ctx, cfg.DB, store.Options{})
 	if err != nil {
 		return fmt.Errorf("%w; nothing was published", err)
 	}
@@ -120,7 +132,7 @@ func runCmd(ctx context.Context, e env, args []string) error {
 		}
 		return fmt.Errorf("%w; nothing was published", err)
 	}
-	printSummary(w, sum, *db, *out)
+	printSummary(w, sum, cfg.DB, cfg.Out)
 	return nil
 }
 

@@ -9,12 +9,16 @@ import (
 
 func statusCmd(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "status", "[--db FILE] [--runs N]")
-	db := fs.String("db", "vpsau.duckdb", "database file")
+	cf := commonFlags(fs, false)
 	n := fs.Int("runs", 10, "how many recent runs to show")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	d, err := openExisting(ctx, *db)
+	cfg, err := cf.load(e)
+	if err != nil {
+		return err
+	}
+	d, err := openExisting(ctx, cfg.DB)
 	if err != nil {
 		return err
 	}
