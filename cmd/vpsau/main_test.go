@@ -229,3 +229,91 @@ func TestDemo(t *testing.T) {
 		}
 	}
 }
+
+// TestAnalystCommands runs explain, query, status, export and confirm against a database
+// after the worked example's night.
+func TestAnalystCommands(t *testing.T) {
+	dir := t.TempDir()
+	db, out := filepath.Join(dir, "v.duckdb"), filepath.Join(dir, "out")
+	if code, stdout, stderr := vpsau(t, night1, "run", "--inbox", "../../testdata/one-night/inbox", "--as-of", "2027-01-04", "--db", db, "--out", out); code != 0 {
+		t.Fatalf("run: exit %d\n%s%s", code, stdout, stderr)
+	}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want []string // in stdout (or stderr when code != 0)
+	}{
+		{"explain a deduction", []string{"explain", "3000000002", "--db", db}, 0, []string{
+			"Producer 3000000002 as of business date 2027-01-04", "DVP_TREKK", "Y1", "2026-12-01", "2026-12-17",
+			"counted: the vet was approved on the visit date", "2027-11-05"}},
+		{"explain a new producer", []string{"explain", "--db", db, "3000000003"}, 0, []string{"INNRULLERT", "2027-05-04", "31"}},
+		{"explain unknown", []string{"explain", "9999999999", "--db", db}, 1, []string{"not in the producer register"}},
+		{"query csv", []string{"query", "--db", db, "--format", "csv", "SELECT produsentnr, status FROM model.status ORDER BY 1"}, 0, []string{
+			"produsentnr,status\n3000000001,GODKJENT\n3000000002,DVP_TREKK\n3000000003,INNRULLERT\n"}},
+		{"query json", []string{"query", "--db", db, "--format", "json", "SELECT count(*) AS n FROM cur.producer"}, 0, []string{`{"n":3}`}},
+		{"query error", []string{"query", "--db", db, "SELECT * FROM nowhere"}, 1, []string{"nowhere"}},
+		{"status", []string{"status", "--db", db}, 0, []string{"succeeded", "dhp", "unconfirmed_changes"}},
+		{"confirm", []string{"confirm", "dhp", "3", "--db", db}, 0, []string{"dhp: confirmed up to change 3 (was 0)"}},
+		{"confirm beyond the last change", []string{"confirm", "dhp", "99", "--db", db}, 1, []string{"change 99 does not exist yet"}},
+		{"confirm unknown receiver", []string{"confirm", "x", "1", "--db", db}, 2, []string{`receiver "x"`}},
+		{"export full xlsx", []string{"export", "--receiver", "saukontrollen", "--full", "--format", "xlsx", "--db", db, "--out", out}, 0, []string{
+			"saukontrollen: changes 0–14: NY 3, ENDRET 0, SLETTET 0"}},
+		{"export since", []string{"export", "--receiver", "dhp", "--since", "2", "--db", db, "--out", out}, 0, []string{"dhp: changes 2–14: NY 1"}},
+		{"export needs since or full", []string{"export", "--receiver", "dhp", "--db", db}, 2, []string{"give exactly one of --since N and --full"}},
+		{"export missing database", []string{"export", "--receiver", "dhp", "--full", "--db", filepath.Join(dir, "none.duckdb")}, 1, []string{"none.duckdb"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := vpsau(t, night1.Add(time.Hour), tt.args...)
+			if code != tt.code {
+				t.Fatalf("exit = %d, want %d\n%s%s", code, tt.code, stdout, stderr)
+			}
+			got := stdout
+			if code != 0 {
+				got = stderr
+				if strings.Count(stderr, "\n") != 1 {
+					t.Errorf("stderr is not one line: %q", stderr)
+				}
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("output lacks %q:\n%s", w, got)
+				}
+			}
+		})
+	}
+}
+
+// TestReissueSameBytes: an export re-issued from history has the same bytes as the
+// nightly one (the sha256 in the nightly manifest), for CSV and for XLSX.
+func TestReissueSameBytes(t *testing.T) {
+	dir := t.TempDir()
+	db, out := filepath.Join(dir, "v.duckdb"), filepath.Join(dir, "out")
+	if code, stdout, stderr := vpsau(t, night1, "run", "--inbox", "../../testdata/one-night/inbox", "--as-of", "2027-01-04", "--db", db, "--out", out); code != 0 {
+		t.Fatalf("run: exit %d\n%s%s", code, stdout, stderr)
+	}
+	night, err := exports.ReadManifest(latest(t, out, "saukontrollen"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := night1.Add(48 * time.Hour)
+	if code, stdout, stderr := vpsau(t, later, "export", "--receiver", "saukontrollen", "--since", "0", "--db", db, "--out", out); code != 0 {
+		t.Fatalf("export: exit %d\n%s%s", code, stdout, stderr)
+	}
+	again, err := exports.ReadManifest(latest(t, out, "saukontrollen"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if night.ExportID == again.ExportID {
+		t.Fatalf("the re-issue did not make a new export")
+	}
+	if len(night.Files) != 2 || len(again.Files) != 2 {
+		t.Fatalf("files: %v / %v", night.Files, again.Files)
+	}
+	for i := range night.Files {
+		if night.Files[i].SHA256 != again.Files[i].SHA256 {
+			t.Errorf("%s: sha256 %s, re-issued %s", night.Files[i].Name, night.Files[i].SHA256, again.Files[i].SHA256)
+		}
+	}
+}
