@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dvpsau/vpsau/exports"
+	"github.com/dvpsau/vpsau/internal/config"
 	"github.com/dvpsau/vpsau/internal/nightly"
 	"github.com/dvpsau/vpsau/internal/receiver"
 	"github.com/dvpsau/vpsau/internal/store"
@@ -56,7 +57,7 @@ func exportCmd(ctx context.Context, e env, args []string) error {
 			at = d.Add(24*time.Hour - time.Microsecond) // the end of that day (UTC)
 		}
 	}
-	d, err := openExisting(ctx, cfg.DB)
+	d, err := openExisting(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -120,10 +121,19 @@ func formatFiles(r receiver.Receiver, format string) ([]exports.FileSpec, error)
 	return nil, usageError("--format %q: must be csv or xlsx", format)
 }
 
-// openExisting opens a database that must already exist.
-func openExisting(ctx context.Context, path string) (*store.DB, error) {
-	if _, err := statFile(path); err != nil {
-		return nil, fmt.Errorf("database %s: %w (run vpsau run first, or give --db)", path, err)
+// openExisting opens the configured database, which must already exist.
+func openExisting(ctx context.Context, cfg config.Config) (*store.DB, error) {
+	if _, err := statFile(cfg.DB); err != nil {
+		return nil, fmt.Errorf("database %s: %w (run vpsau run first, or give --db)", cfg.DB, err)
 	}
-	return store.Open(ctx, path, store.Options{})
+	return store.Open(ctx, cfg.DB, storeOptions(cfg))
+}
+
+// storeOptions are the database's resource bounds from the configuration.
+func storeOptions(cfg config.Config) store.Options {
+	tmp := cfg.DuckDB.TempDir
+	if tmp == "" {
+		tmp = cfg.DB + ".tmp"
+	}
+	return store.Options{MemoryLimit: cfg.DuckDB.MemoryLimit, Threads: cfg.DuckDB.Threads, TempDir: tmp}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/dvpsau/vpsau/exports"
+	"github.com/dvpsau/vpsau/internal/runlock"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -315,5 +316,21 @@ func TestReissueSameBytes(t *testing.T) {
 		if night.Files[i].SHA256 != again.Files[i].SHA256 {
 			t.Errorf("%s: sha256 %s, re-issued %s", night.Files[i].Name, night.Files[i].SHA256, again.Files[i].SHA256)
 		}
+	}
+}
+
+// TestSecondRunRefused: while a run holds the database's run lock, another run says so in
+// one line and exits non-zero.
+func TestSecondRunRefused(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "v.duckdb")
+	l, err := runlock.Acquire(db+".lock", night1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	code, _, stderr := vpsau(t, night1, "run", "--inbox", "../../testdata/one-night/inbox", "--as-of", "2027-01-04", "--db", db, "--out", filepath.Join(dir, "out"))
+	if code == 0 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "another run is in progress") {
+		t.Errorf("second run: exit %d, stderr %q; want non-zero and one line saying another run is in progress", code, stderr)
 	}
 }

@@ -27,7 +27,7 @@ func queryCmd(ctx context.Context, e env, args []string) error {
 		return usageError("want the SQL to run")
 	}
 	q := strings.Join(fs.Args(), " ")
-	d, err := openExisting(ctx, cfg.DB)
+	d, err := openExisting(ctx, cfg)
 	if err != nil {
 		return err
 	}

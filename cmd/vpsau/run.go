@@ -17,6 +17,7 @@ import (
 	"github.com/dvpsau/vpsau/fixtures/generate"
 	"github.com/dvpsau/vpsau/internal/fetch"
 	"github.com/dvpsau/vpsau/internal/nightly"
+	"github.com/dvpsau/vpsau/internal/runlock"
 	"github.com/dvpsau/vpsau/internal/store"
 )
 
@@ -117,7 +118,12 @@ func runCmd(ctx context.Context, e env, args []string) error {
 	if err := os.MkdirAll(filepath.Dir(cfg.DB), 0o755); err != nil {
 		return err
 	}
-	d, err := store.Open(ctx, cfg.DB, store.Options{})
+	lock, err := runlock.Acquire(cfg.DB+".lock", e.now())
+	if err != nil {
+		return fmt.Errorf("%w; nothing was published", err)
+	}
+	defer lock.Release()
+	d, err := store.Open(ctx, cfg.DB, storeOptions(cfg))
 	if err != nil {
 		return fmt.Errorf("%w; nothing was published", err)
 	}

@@ -18,7 +18,7 @@ func statusCmd(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := openExisting(ctx, cfg.DB)
+	d, err := openExisting(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,14 @@ type Config struct {
 	// Receivers overrides receivers' files, e.g. [receivers.dhp] files = ["csv:machine", "xlsx"].
 	Receivers map[string]Receiver `toml:"receivers"`
 	XLSX      XLSX                `toml:"xlsx"`
+	DuckDB    DuckDB              `toml:"duckdb"`
+}
+
+// DuckDB bounds the engine's resources; it spills to TempDir beyond MemoryLimit.
+type DuckDB struct {
+	MemoryLimit string `toml:"memory_limit"` // e.g. "2GB" (default)
+	Threads     int    `toml:"threads"`      // 0 = one per core
+	TempDir     string `toml:"temp_dir"`     // default: <db>.tmp
 }
 
 // Source is one source system's API.
@@ -77,10 +85,11 @@ var Systems = []string{"dataflyt", "slakt", "didac", "portal"}
 // Default returns the configuration used without a file.
 func Default() Config {
 	return Config{
-		DB:    "vpsau.duckdb",
-		Out:   "out",
-		Rules: rules.Defaults(),
-		Guard: Guard{MaxShare: 0.10, MinRows: 10},
+		DB:     "vpsau.duckdb",
+		Out:    "out",
+		Rules:  rules.Defaults(),
+		Guard:  Guard{MaxShare: 0.10, MinRows: 10},
+		DuckDB: DuckDB{MemoryLimit: "2GB"},
 	}
 }
 
