@@ -18,18 +18,20 @@ versions AS (
     SELECT t.* FROM {{.Table}} t SEMI JOIN changed c ON c.rkey = t.rkey WHERE t.chg_von <= $3
 ),
 at_to AS (SELECT * FROM versions WHERE chg_bis IS NULL OR chg_bis > $3),
-at_from AS (SELECT * FROM versions WHERE chg_von <= $2 AND (chg_bis IS NULL OR chg_bis > $2)),
-last AS (SELECT * FROM versions QUALIFY row_number() OVER (PARTITION BY rkey ORDER BY chg_von DESC) = 1)
+at_from AS (SELECT * FROM versions WHERE chg_von <= $2 AND (chg_bis IS NULL OR chg_bis > $2))
+-- A key that does not exist at $3 was last changed by the SLETTET that ended its last
+-- version, so that version is the one whose chg_bis is the key's last change.
 SELECT c.endringsnr,
        CASE WHEN n.rkey IS NULL THEN 'SLETTET' WHEN o.rkey IS NULL THEN 'NY' ELSE 'ENDRET' END AS operasjon,
-       c.endret_tid{{range .Cols}}, l.{{.}}{{end}}
+       c.endret_tid{{range .Cols}},
+       CASE WHEN n.rkey IS NULL THEN g.{{.}} ELSE n.{{.}} END AS {{.}}{{end}}
 FROM changed c
-JOIN last l ON l.rkey = c.rkey
 LEFT JOIN at_to n ON n.rkey = c.rkey
 LEFT JOIN at_from o ON o.rkey = c.rkey
+LEFT JOIN versions g ON g.rkey = c.rkey AND g.chg_bis = c.endringsnr
 WHERE NOT (n.rkey IS NOT NULL AND o.rkey IS NOT NULL
            {{- range .Cols}} AND n.{{.}} IS NOT DISTINCT FROM o.{{.}}{{end}})
-ORDER BY {{range $i, $c := .Key}}{{if $i}}, {{end}}l.{{$c}}{{end}}
+ORDER BY {{range $i, $c := .Key}}{{if $i}}, {{end}}{{$c}}{{end}}
 {{end}}
 
 {{define "full"}}
