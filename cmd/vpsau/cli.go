@@ -35,6 +35,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"run", "one nightly run: fetch → land → validate → historise → compute → audit → export → publish", runCmd},
+		{"serve", "long-running: the nightly schedule (Europe/Oslo) and the receivers' download API", serveCmd},
 		{"export", "re-issue a receiver's export: the delta after a change number, or everything", exportCmd},
 		{"confirm", "a receiver confirms it has applied everything up to a change number", confirmCmd},
 		{"generate", "write a deterministic synthetic inbox for tests and benchmarks", generateCmd},

@@ -33,7 +33,7 @@ func confirmCmd(ctx context.Context, e env, args []string) error {
 	if err != nil || n < 0 {
 		return usageError("CHANGE_NR %q: must be a change number ≥ 0", fs.Arg(1))
 	}
-	d, err := openExisting(ctx, cfg)
+	d, err := openExisting(ctx, e, cfg)
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ func exportCmd(ctx context.Context, e env, args []string) error {
 			at = d.Add(24*time.Hour - time.Microsecond) // the end of that day (UTC)
 		}
 	}
-	d, err := openExisting(ctx, cfg)
+	d, err := openExisting(ctx, e, cfg)
 	if err != nil {
 		return err
 	}
@@ -122,11 +122,19 @@ func formatFiles(r receiver.Receiver, format string) ([]exports.FileSpec, error)
 }
 
 // openExisting opens the configured database, which must already exist.
-func openExisting(ctx context.Context, cfg config.Config) (*store.DB, error) {
+func openExisting(ctx context.Context, e env, cfg config.Config) (*store.DB, error) {
 	if _, err := statFile(cfg.DB); err != nil {
 		return nil, fmt.Errorf("database %s: %w (run vpsau run first, or give --db)", cfg.DB, err)
 	}
-	return store.Open(ctx, cfg.DB, storeOptions(cfg))
+	return openDB(ctx, e, cfg)
+}
+
+// openDB opens (creating) the database; while another process has it open it waits, up
+// to the configured duckdb.wait, saying so once on stderr.
+func openDB(ctx context.Context, e env, cfg config.Config) (*store.DB, error) {
+	return store.OpenWait(ctx, cfg.DB, storeOptions(cfg), cfg.DuckDB.Wait.Duration, func() {
+		fmt.Fprintf(e.stderr, "waiting for %s: another process has it open (up to %s)\n", cfg.DB, cfg.DuckDB.Wait.Duration)
+	})
 }
 
 // storeOptions are the database's resource bounds from the configuration.

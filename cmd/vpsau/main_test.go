@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -333,4 +337,81 @@ func TestSecondRunRefused(t *testing.T) {
 	if code == 0 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "another run is in progress") {
 		t.Errorf("second run: exit %d, stderr %q; want non-zero and one line saying another run is in progress", code, stderr)
 	}
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// TestServe starts serve on a fresh database: it catches up the missed night at once
+// (publishing every receiver's export), answers /healthz, and stops cleanly when its
+// context ends (as on SIGTERM).
+func TestServe(t *testing.T) {
+	dir := t.TempDir()
+	db, out, addr := filepath.Join(dir, "v.duckdb"), filepath.Join(dir, "out"), freePort(t)
+	ctx, stop := context.WithCancel(context.Background())
+	var stderr syncBuffer
+	e := env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: &stderr,
+		now: func() time.Time { return time.Date(2027, 1, 4, 9, 0, 0, 0, time.UTC) }}
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, e, []string{"serve", "--inbox", "../../testdata/one-night/inbox", "--db", db, "--out", out, "--listen", addr})
+	}()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		ids, _ := exports.List(out, "varsler")
+		if len(ids) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			stop()
+			t.Fatalf("no catch-up export after 60 s; log:\n%s", stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	resp, err := http.Get("http://" + addr + "/healthz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Errorf("GET /healthz: %v %v", resp, err)
+	}
+	if resp != nil {
+		resp.Body.Close()
+	}
+	stop()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("serve exit = %d; log:\n%s", code, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	for _, want := range []string{`"msg":"catching up a missed night"`, `"msg":"run succeeded","trigger":"catch-up"`, `"msg":"stopped"`} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("log lacks %s:\n%s", want, stderr.String())
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the goroutines of serve.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -18,7 +18,6 @@ import (
 	"github.com/dvpsau/vpsau/internal/fetch"
 	"github.com/dvpsau/vpsau/internal/nightly"
 	"github.com/dvpsau/vpsau/internal/runlock"
-	"github.com/dvpsau/vpsau/internal/store"
 )
 
 func runCmd(ctx context.Context, e env, args []string) error {
@@ -108,11 +107,7 @@ func runCmd(ctx context.Context, e env, args []string) error {
 		if len(cfg.Sources) == 0 {
 			return usageError("no sources: give --inbox DIR (a file drop), configure the source URLs (docs/operations.md), or try --demo")
 		}
-		opt.Sources = map[string]fetch.Config{}
-		for sys, s := range cfg.Sources {
-			opt.Sources[sys] = fetch.Config{BaseURL: s.URL, TokenURL: s.TokenURL, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
-				Timeout: s.Timeout.Duration, PageSize: s.PageSize, MaxAttempts: s.MaxAttempts}
-		}
+		opt.Sources = sourceConfigs(cfg)
 	}
 
 	if err := os.MkdirAll(filepath.Dir(cfg.DB), 0o755); err != nil {
@@ -123,7 +118,7 @@ func runCmd(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("%w; nothing was published", err)
 	}
 	defer lock.Release()
-	d, err := store.Open(ctx, cfg.DB, storeOptions(cfg))
+	d, err := openDB(ctx, e, cfg)
 	if err != nil {
 		return fmt.Errorf("%w; nothing was published", err)
 	}

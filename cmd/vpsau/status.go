@@ -18,7 +18,7 @@ func statusCmd(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := openExisting(ctx, cfg)
+	d, err := openExisting(ctx, e, cfg)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/dvpsau/vpsau/exports"
 	"github.com/dvpsau/vpsau/internal/receiver"
 	"github.com/dvpsau/vpsau/internal/rules"
+	"github.com/dvpsau/vpsau/internal/schedule"
 )
 
 // Config is the whole configuration.
@@ -30,13 +31,23 @@ type Config struct {
 	Receivers map[string]Receiver `toml:"receivers"`
 	XLSX      XLSX                `toml:"xlsx"`
 	DuckDB    DuckDB              `toml:"duckdb"`
+	Serve     Serve               `toml:"serve"`
+}
+
+// Serve configures vpsau serve.
+type Serve struct {
+	Schedule string   `toml:"schedule"` // cron spec in Europe/Oslo time (default "30 4 * * *")
+	Listen   string   `toml:"listen"`   // address of the HTTP API (default "127.0.0.1:8080")
+	Grace    Duration `toml:"grace"`    // how long a run may finish after SIGTERM (default 10m)
+	Inbox    string   `toml:"inbox"`    // a file-drop folder for scheduled runs; empty = the HTTP sources
 }
 
 // DuckDB bounds the engine's resources; it spills to TempDir beyond MemoryLimit.
 type DuckDB struct {
-	MemoryLimit string `toml:"memory_limit"` // e.g. "2GB" (default)
-	Threads     int    `toml:"threads"`      // 0 = one per core
-	TempDir     string `toml:"temp_dir"`     // default: <db>.tmp
+	MemoryLimit string   `toml:"memory_limit"` // e.g. "2GB" (default)
+	Threads     int      `toml:"threads"`      // 0 = one per core
+	TempDir     string   `toml:"temp_dir"`     // default: <db>.tmp
+	Wait        Duration `toml:"wait"`         // how long a command waits for a database another process has open (default 10m)
 }
 
 // Source is one source system's API.
@@ -89,7 +100,8 @@ func Default() Config {
 		Out:    "out",
 		Rules:  rules.Defaults(),
 		Guard:  Guard{MaxShare: 0.10, MinRows: 10},
-		DuckDB: DuckDB{MemoryLimit: "2GB"},
+		DuckDB: DuckDB{MemoryLimit: "2GB", Wait: Duration{10 * time.Minute}},
+		Serve:  Serve{Schedule: "30 4 * * *", Listen: "127.0.0.1:8080", Grace: Duration{10 * time.Minute}},
 	}
 }
 
@@ -182,6 +194,9 @@ func (c Config) Validate() error {
 		if _, err := FileSpecs(r.Files); err != nil {
 			return fmt.Errorf("config: receivers.%s.files: %w", name, err)
 		}
+	}
+	if _, err := schedule.Parse(c.Serve.Schedule); err != nil {
+		return fmt.Errorf("config: serve.schedule: %w", err)
 	}
 	if c.XLSX.MaxRowsPerSheet < 0 || c.XLSX.MaxRowsPerSheet > exports.DefaultMaxRowsPerSheet {
 		return fmt.Errorf("config: xlsx.max_rows_per_sheet = %d: must be between 1 and %d", c.XLSX.MaxRowsPerSheet, exports.DefaultMaxRowsPerSheet)

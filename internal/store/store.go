@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
@@ -59,12 +60,12 @@ func Open(ctx context.Context, file string, opts Options) (*DB, error) {
 	}
 	connector, err := duckdb.NewConnector(dsn, nil)
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", file, err)
+		return nil, busyError(file, err)
 	}
 	db := &DB{sql: sql.OpenDB(connector), path: file}
 	if err := db.sql.PingContext(ctx); err != nil {
 		db.sql.Close()
-		return nil, fmt.Errorf("open database %s: %w", file, err)
+		return nil, busyError(file, err)
 	}
 	if !opts.ReadOnly {
 		if err := db.migrate(ctx); err != nil {
@@ -73,6 +74,39 @@ func Open(ctx context.Context, file string, opts Options) (*DB, error) {
 		}
 	}
 	return db, nil
+}
+
+// ErrBusy reports that another process has the database file open for writing.
+var ErrBusy = errors.New("database is in use by another process")
+
+// OpenWait opens like Open, but while another process holds the file (DuckDB allows one
+// writing process per file) it retries every poll until wait has passed or ctx ends.
+// busy, when not nil, is called once before the first wait.
+func OpenWait(ctx context.Context, file string, opts Options, wait time.Duration, busy func()) (*DB, error) {
+	deadline := time.Now().Add(wait)
+	const poll = 500 * time.Millisecond
+	for first := true; ; first = false {
+		db, err := Open(ctx, file, opts)
+		if err == nil || !errors.Is(err, ErrBusy) || time.Now().Add(poll).After(deadline) {
+			return db, err
+		}
+		if first && busy != nil {
+			busy()
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(poll):
+		}
+	}
+}
+
+// busyError turns DuckDB's lock conflict into ErrBusy.
+func busyError(file string, err error) error {
+	if err != nil && strings.Contains(err.Error(), "Could not set lock on file") {
+		return fmt.Errorf("open database %s: %w", file, ErrBusy)
+	}
+	return fmt.Errorf("open database %s: %w", file, err)
 }
 
 // Close closes the database.
