@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/dvpsau/vpsau/exports"
 	"github.com/dvpsau/vpsau/internal/runlock"
@@ -290,35 +292,104 @@ func TestAnalystCommands(t *testing.T) {
 	}
 }
 
-// TestReissueSameBytes: an export re-issued from history has the same bytes as the
-// nightly one (the sha256 in the nightly manifest), for CSV and for XLSX.
+// TestReissueSameBytes: every export of the two-night scenario, re-issued from history
+// with vpsau export (the same change range), has the bytes its manifest records, CSV and
+// XLSX alike.
 func TestReissueSameBytes(t *testing.T) {
+	dir := t.TempDir()
+	db, out := filepath.Join(dir, "v.duckdb"), filepath.Join(dir, "out")
+	nights := []struct{ inbox, asOf string }{{"../../testdata/one-night/inbox", "2027-01-04"}, {"../../testdata/nights/night2/inbox", "2027-02-04"}}
+	for i, n := range nights {
+		now := night1.AddDate(0, i, 0)
+		if code, stdout, stderr := vpsau(t, now, "run", "--inbox", n.inbox, "--as-of", n.asOf, "--db", db, "--out", out); code != 0 {
+			t.Fatalf("run: exit %d\n%s%s", code, stdout, stderr)
+		}
+		if code, _, stderr := vpsau(t, now, "confirm", "ksl", "10", "--db", db); code != 0 {
+			t.Fatalf("confirm: %s", stderr)
+		}
+	}
+	for _, r := range []string{"dhp", "ksl", "saukontrollen", "nokkeltall", "varsler"} {
+		ids, err := exports.List(out, r)
+		if err != nil || len(ids) != 2 {
+			t.Fatalf("%s: exports %v %v", r, ids, err)
+		}
+		for _, id := range ids {
+			orig, err := exports.ReadManifest(filepath.Join(out, r, id))
+			if err != nil {
+				t.Fatal(err)
+			}
+			reissue := filepath.Join(dir, "reissue-"+id)
+			code, stdout, stderr := vpsau(t, night1.AddDate(0, 3, 0), "export", "--receiver", r,
+				"--since", fmt.Sprint(orig.Changes.From), "--as-of-time", orig.Created.Format(time.RFC3339Nano),
+				"--db", db, "--out", reissue)
+			if code != 0 {
+				t.Fatalf("export: exit %d\n%s%s", code, stdout, stderr)
+			}
+			again, err := exports.ReadManifest(latest(t, reissue, r))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again.Changes != orig.Changes {
+				t.Errorf("%s %s: re-issued range %+v, want %+v", r, id, again.Changes, orig.Changes)
+			}
+			if len(again.Files) != len(orig.Files) {
+				t.Fatalf("%s %s: files %v / %v", r, id, again.Files, orig.Files)
+			}
+			for i := range orig.Files {
+				if orig.Files[i].SHA256 != again.Files[i].SHA256 {
+					t.Errorf("%s %s %s: sha256 %s, re-issued %s", r, id, orig.Files[i].Name, orig.Files[i].SHA256, again.Files[i].SHA256)
+				}
+			}
+		}
+	}
+}
+
+// TestXLSXCells reads saukontrollen's XLSX of the first night back cell by cell: the same
+// rows as its CSV, identifiers as text, dates as dates, counts as numbers.
+func TestXLSXCells(t *testing.T) {
 	dir := t.TempDir()
 	db, out := filepath.Join(dir, "v.duckdb"), filepath.Join(dir, "out")
 	if code, stdout, stderr := vpsau(t, night1, "run", "--inbox", "../../testdata/one-night/inbox", "--as-of", "2027-01-04", "--db", db, "--out", out); code != 0 {
 		t.Fatalf("run: exit %d\n%s%s", code, stdout, stderr)
 	}
-	night, err := exports.ReadManifest(latest(t, out, "saukontrollen"))
+	f, err := excelize.OpenFile(filepath.Join(latest(t, out, "saukontrollen"), "saukontrollen.xlsx"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	later := night1.Add(48 * time.Hour)
-	if code, stdout, stderr := vpsau(t, later, "export", "--receiver", "saukontrollen", "--since", "0", "--db", db, "--out", out); code != 0 {
-		t.Fatalf("export: exit %d\n%s%s", code, stdout, stderr)
-	}
-	again, err := exports.ReadManifest(latest(t, out, "saukontrollen"))
+	defer f.Close()
+	rows, err := f.GetRows("saukontrollen", excelize.Options{RawCellValue: false})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if night.ExportID == again.ExportID {
-		t.Fatalf("the re-issue did not make a new export")
+	want := [][]string{
+		{"endringsnr", "operasjon", "endret_tid", "produsentnr", "status", "neste_frist", "apne_avvik"},
+		{"7", "NY", "2027-01-04T03:30:00Z", "3000000001", "GODKJENT", "2027-10-20", "0"},
+		{"8", "NY", "2027-01-04T03:30:00Z", "3000000002", "DVP_TREKK", "2026-12-01", "1"},
+		{"9", "NY", "2027-01-04T03:30:00Z", "3000000003", "INNRULLERT", "2027-05-04", "0"},
 	}
-	if len(night.Files) != 2 || len(again.Files) != 2 {
-		t.Fatalf("files: %v / %v", night.Files, again.Files)
+	if diff := cmp.Diff(want, rows); diff != "" {
+		t.Errorf("cells (-want +got):\n%s", diff)
 	}
-	for i := range night.Files {
-		if night.Files[i].SHA256 != again.Files[i].SHA256 {
-			t.Errorf("%s: sha256 %s, re-issued %s", night.Files[i].Name, night.Files[i].SHA256, again.Files[i].SHA256)
+	// Raw cell values: numbers and dates are numbers (a date is its Excel serial day with a
+	// date format), identifiers are text even when they look like numbers.
+	raw := map[string]string{"A2": "7", "D2": "3000000001", "F2": "46680", "G2": "0", "F3": "46357"}
+	for cell, want := range raw {
+		got, err := f.GetCellValue("saukontrollen", cell, excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("raw %s = %q, want %q", cell, got, want)
+		}
+	}
+	for cell, text := range map[string]bool{"A2": false, "D2": true, "E2": true, "F2": false, "G2": false} {
+		typ, err := f.GetCellType("saukontrollen", cell)
+		if err != nil {
+			t.Fatal(err)
+		}
+		isText := typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString
+		if isText != text {
+			t.Errorf("cell %s type %v: text = %v, want %v", cell, typ, isText, text)
 		}
 	}
 }
