@@ -1,0 +1,271 @@
+package nightly
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/dvpsau/vpsau/exports"
+	"github.com/dvpsau/vpsau/fixtures/generate"
+	"github.com/dvpsau/vpsau/internal/receiver"
+	"github.com/dvpsau/vpsau/internal/rules"
+	"github.com/dvpsau/vpsau/internal/store"
+)
+
+var (
+	yearNights = flag.Int("nights", 365, "BenchmarkYear: nightly runs of history")
+	yearScale  = flag.Float64("yscale", 1, "BenchmarkYear: generator scale")
+	yearCache  = flag.String("yearcache", "", "BenchmarkYear: folder that keeps the year's database between runs (default: build it afresh)")
+)
+
+// world is the evolving inbox of the simulated year: the base inbox, plus on night k a new
+// visit for 1 in 300 producers (dated that night, and kept from then on), and a changed
+// phone number for 1 in 100 producers (a different hundredth each night) — about 1 % of
+// the rows change each night, as the business date moves on by a day.
+type world struct {
+	base      string
+	start     time.Time
+	producers [][]string // base rows, header first
+	visits    [][]string
+	vetOf     map[string]string // a vet that visited the producer
+}
+
+func newWorld(b *testing.B, dir string, scale float64, start time.Time) *world {
+	b.Helper()
+	base := filepath.Join(dir, "base")
+	if _, err := generate.Inbox(base, generate.Config{Scale: scale, Seed: 1, AsOf: start, BadShare: 0.001}); err != nil {
+		b.Fatal(err)
+	}
+	w := &world{base: base, start: start, vetOf: map[string]string{}}
+	w.producers = readAllCSV(b, filepath.Join(base, "producers.csv"))
+	w.visits = readAllCSV(b, filepath.Join(base, "visits.csv"))
+	for _, v := range w.visits[1:] {
+		w.vetOf[v[1]] = v[2]
+	}
+	return w
+}
+
+func readAllCSV(b *testing.B, path string) [][]string {
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	r := csv.NewReader(bufio.NewReader(f))
+	r.FieldsPerRecord = -1
+	recs, err := r.ReadAll()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return recs
+}
+
+func writeAllCSV(b *testing.B, path string, recs [][]string) {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := csv.NewWriter(bufio.NewWriter(f))
+	w.WriteAll(recs)
+	f.Close()
+}
+
+// night writes night k's inbox into dir and returns its business date.
+func (w *world) night(b *testing.B, k int, dir string) time.Time {
+	b.Helper()
+	asOf := w.start.AddDate(0, 0, k)
+	if err := os.MkdirAll(filepath.Join(dir, "subsidy"), 0o755); err != nil {
+		b.Fatal(err)
+	}
+	for _, name := range []string{"vets.csv", "slaughter.csv", "courses.csv", "agreements.csv", "deviations.csv", "reservations.csv", "extensions.csv"} {
+		copyFile(b, filepath.Join(w.base, name), filepath.Join(dir, name))
+	}
+	entries, _ := os.ReadDir(filepath.Join(w.base, "subsidy"))
+	for _, e := range entries {
+		copyFile(b, filepath.Join(w.base, "subsidy", e.Name()), filepath.Join(dir, "subsidy", e.Name()))
+	}
+	producers := make([][]string, len(w.producers))
+	for i, p := range w.producers {
+		producers[i] = p
+		if i > 0 && (i+k)%100 == 0 && len(p) == 7 {
+			q := append([]string(nil), p...)
+			q[3] = fmt.Sprintf("4%07d", (k*7919+i)%10000000)
+			producers[i] = q
+		}
+	}
+	writeAllCSV(b, filepath.Join(dir, "producers.csv"), producers)
+	visits := append([][]string(nil), w.visits...)
+	for j := 1; j <= k; j++ {
+		for i := 1 + j%300; i < len(w.producers); i += 300 {
+			p := w.producers[i][0]
+			if vet, ok := w.vetOf[p]; ok {
+				visits = append(visits, []string{fmt.Sprintf("Y%04d-%07d", j, i), p, vet, w.start.AddDate(0, 0, j).Format(time.DateOnly)})
+			}
+		}
+	}
+	writeAllCSV(b, filepath.Join(dir, "visits.csv"), visits)
+	return asOf
+}
+
+func copyFile(b *testing.B, src, dst string) {
+	in, err := os.Open(src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer out.Close()
+	if _, err := io.Copy(out, in); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func runNight(b *testing.B, db *store.DB, w *world, k int, tmp string) Summary {
+	b.Helper()
+	inbox := filepath.Join(tmp, fmt.Sprintf("inbox-%d", k))
+	asOf := w.night(b, k, inbox)
+	defer os.RemoveAll(inbox)
+	sum, err := Run(context.Background(), db, Options{AsOf: asOf, Inbox: inbox, Out: filepath.Join(tmp, "out"),
+		RawRoot: filepath.Join(tmp, "raw"), Rules: rules.Defaults(), Guard: DefaultGuard})
+	if err != nil {
+		b.Fatalf("night %d: %v", k, err)
+	}
+	os.RemoveAll(filepath.Join(tmp, "raw"))
+	return sum
+}
+
+// BenchmarkYear measures what a year of history costs (issues 4 and 8):
+//
+//   - night/first: the first night on an empty database;
+//   - night/after-year: a night with about 1 % of rows changed on a database that holds
+//     -nights nightly runs of history (a copy per iteration);
+//   - delta100/after-one and delta100/after-year: a receiver's delta of its last 100
+//     changes (dhp), written as CSV, after one night and after the year;
+//   - the database's size after one night and after the year (bytes, as metrics).
+//
+// Building the year takes about 5 s a night at scale 1; -yearcache DIR keeps it:
+//
+//	go test ./internal/nightly/ -run '^$' -bench Year -benchtime 3x -timeout 3h -yearcache /tmp/vpsau-year
+func BenchmarkYear(b *testing.B) {
+	start := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	dir := *yearCache
+	if dir == "" {
+		dir = b.TempDir()
+	}
+	dir = filepath.Join(dir, fmt.Sprintf("scale%g-nights%d", *yearScale, *yearNights))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	w := newWorld(b, dir, *yearScale, start)
+	ctx := context.Background()
+	oneDB, yearDB := filepath.Join(dir, "one.duckdb"), filepath.Join(dir, "year.duckdb")
+	build := func(path string, nights int) {
+		if _, err := os.Stat(path + ".done"); err == nil {
+			return
+		}
+		os.Remove(path)
+		db, err := store.Open(ctx, path, store.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		t0 := time.Now()
+		for k := 0; k < nights; k++ {
+			runNight(b, db, w, k, dir)
+			if k%30 == 0 {
+				b.Logf("%s: night %d/%d after %s", filepath.Base(path), k+1, nights, time.Since(t0).Round(time.Second))
+			}
+		}
+		db.Close()
+		os.WriteFile(path+".done", nil, 0o644)
+	}
+	build(oneDB, 1)
+	build(yearDB, *yearNights)
+	size := func(p string) float64 { // the file and its write-ahead log
+		var n int64
+		for _, f := range []string{p, p + ".wal"} {
+			if st, err := os.Stat(f); err == nil {
+				n += st.Size()
+			}
+		}
+		return float64(n)
+	}
+
+	night := *yearNights // the next night after the year
+	b.Run("night/first", func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			tmp := b.TempDir()
+			db, err := store.Open(ctx, filepath.Join(tmp, "f.duckdb"), store.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			runNight(b, db, w, night, tmp)
+			b.StopTimer()
+			db.Close()
+			b.StartTimer()
+		}
+	})
+	b.Run("night/after-year", func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			tmp := b.TempDir()
+			copyFile(b, yearDB, filepath.Join(tmp, "y.duckdb"))
+			db, err := store.Open(ctx, filepath.Join(tmp, "y.duckdb"), store.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			runNight(b, db, w, night, tmp)
+			b.StopTimer()
+			db.Close()
+			b.StartTimer()
+		}
+	})
+	delta := func(path string) func(b *testing.B) {
+		return func(b *testing.B) {
+			db, err := store.Open(ctx, path, store.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			c, err := db.Conn(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			r, _ := receiver.Lookup("dhp")
+			var from, to int64
+			if err := c.QueryRow(ctx, `SELECT max(endringsnr) FROM ops.change_log WHERE receiver = 'dhp'`).Scan(&to); err != nil {
+				b.Fatal(err)
+			}
+			if err := c.QueryRow(ctx, `SELECT min(endringsnr) - 1 FROM (SELECT endringsnr FROM ops.change_log WHERE receiver = 'dhp' ORDER BY endringsnr DESC LIMIT 100)`).Scan(&from); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				s, err := Write(ctx, c, WriteOptions{Receiver: r, From: from, To: to, Out: b.TempDir(), BusinessDate: start, Created: start,
+					Files: []exports.FileSpec{{Format: exports.CSV, Dialect: exports.Machine}}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if n := s.Manifest().Rows.Total; n == 0 || n > 100 {
+					b.Fatalf("delta of the last 100 changes has %d rows", n)
+				}
+				s.Discard()
+			}
+			b.ReportMetric(size(path), "db-bytes")
+		}
+	}
+	b.Run("delta100/after-one", delta(oneDB))
+	b.Run("delta100/after-year", delta(yearDB))
+}
