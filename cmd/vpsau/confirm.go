@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"time"
 
-	"github.com/dvpsau/vpsau/internal/nightly"
 	"github.com/dvpsau/vpsau/internal/receiver"
 )
 
@@ -43,21 +41,11 @@ func confirmCmd(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer c.Close()
-	last, err := receiver.LastChange(ctx, c, time.Time{})
+	conf, _, err := receiver.Confirm(ctx, c, r.Name, n, *by, "", e.now())
 	if err != nil {
 		return err
 	}
-	if n > last {
-		return fmt.Errorf("change %d does not exist yet (the last change is %d)", n, last)
-	}
-	prev, err := nightly.Watermark(ctx, c, r.Name)
-	if err != nil {
-		return err
-	}
-	if err := c.Exec(ctx, `INSERT INTO ops.watermark (receiver, endringsnr, confirmed, confirmed_by) VALUES (?, ?, ?, ?)`,
-		r.Name, n, e.now(), *by); err != nil {
-		return err
-	}
+	prev := conf.Previous
 	fmt.Fprintf(e.stdout, "%s: confirmed up to change %d (was %d); the next export starts after %d\n", r.Name, n, prev, n)
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io/fs"
 	"text/template"
@@ -229,3 +230,62 @@ func (r *Rows) Err() error {
 
 // Close releases the query.
 func (r *Rows) Close() error { return r.rows.Close() }
+
+// Confirmation is a receiver's confirmation that it has applied everything up to a change.
+type Confirmation struct {
+	Receiver  string    `json:"receiver"`
+	Change    int64     `json:"endringsnr"`
+	Previous  int64     `json:"forrige_endringsnr"`
+	Confirmed time.Time `json:"bekreftet"`
+	By        string    `json:"av"`
+	Reference string    `json:"referanse,omitempty"`
+}
+
+// ErrNoSuchChange reports a confirmation of a change that does not exist yet.
+var ErrNoSuchChange = errors.New("change does not exist yet")
+
+// Confirm moves the receiver's watermark to change n (it may move back: the receiver
+// restarts from there). A reference already used by the receiver returns the
+// confirmation it made the first time, changing nothing (idempotency). Every confirmation
+// is kept in ops.watermark.
+func Confirm(ctx context.Context, c *store.Conn, name string, n int64, by, reference string, now time.Time) (Confirmation, bool, error) {
+	var out Confirmation
+	first := true
+	err := c.InTx(ctx, func() error {
+		if reference != "" {
+			var prev Confirmation
+			err := c.QueryRow(ctx, `SELECT receiver, endringsnr, coalesce(previous, 0), confirmed, confirmed_by, referanse FROM ops.watermark
+				WHERE receiver = ? AND referanse = ? ORDER BY confirmed LIMIT 1`, name, reference).
+				Scan(&prev.Receiver, &prev.Change, &prev.Previous, &prev.Confirmed, &prev.By, &prev.Reference)
+			if err == nil {
+				out, first = prev, false
+				return nil
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		last, err := LastChange(ctx, c, time.Time{})
+		if err != nil {
+			return err
+		}
+		if n < 0 || n > last {
+			return fmt.Errorf("change %d: %w (the last change is %d)", n, ErrNoSuchChange, last)
+		}
+		var prev int64
+		if err := c.QueryRow(ctx, `SELECT coalesce(arg_max(endringsnr, confirmed), 0) FROM ops.watermark WHERE receiver = ?`, name).Scan(&prev); err != nil {
+			return err
+		}
+		var ref any
+		if reference != "" {
+			ref = reference
+		}
+		if err := c.Exec(ctx, `INSERT INTO ops.watermark (receiver, endringsnr, confirmed, confirmed_by, referanse, previous) VALUES (?, ?, ?, ?, ?, ?)`,
+			name, n, now, by, ref, prev); err != nil {
+			return err
+		}
+		out = Confirmation{Receiver: name, Change: n, Previous: prev, Confirmed: now, By: by, Reference: reference}
+		return nil
+	})
+	return out, first, err
+}
