@@ -262,7 +262,7 @@ func TestAnalystCommands(t *testing.T) {
 		{"query error", []string{"query", "--db", db, "SELECT * FROM nowhere"}, 1, []string{"nowhere"}},
 		{"status", []string{"status", "--db", db}, 0, []string{"succeeded", "dhp", "unconfirmed_changes"}},
 		{"confirm", []string{"confirm", "dhp", "3", "--db", db}, 0, []string{"dhp: confirmed up to change 3 (was 0)"}},
-		{"confirm beyond the last change", []string{"confirm", "dhp", "99", "--db", db}, 1, []string{"change 99: change does not exist yet"}},
+		{"confirm beyond the last change", []string{"confirm", "dhp", "99", "--db", db}, 1, []string{"change 99 does not exist yet (the last change is 14)"}},
 		{"confirm unknown receiver", []string{"confirm", "x", "1", "--db", db}, 2, []string{`receiver "x"`}},
 		{"export full xlsx", []string{"export", "--receiver", "saukontrollen", "--full", "--format", "xlsx", "--db", db, "--out", out}, 0, []string{
 			"saukontrollen: changes 0–14: NY 3, ENDRET 0, SLETTET 0"}},

@@ -242,7 +242,7 @@ type Confirmation struct {
 }
 
 // ErrNoSuchChange reports a confirmation of a change that does not exist yet.
-var ErrNoSuchChange = errors.New("change does not exist yet")
+var ErrNoSuchChange = errors.New("does not exist yet")
 
 // Confirm moves the receiver's watermark to change n (it may move back: the receiver
 // restarts from there). A reference already used by the receiver returns the
@@ -270,7 +270,7 @@ func Confirm(ctx context.Context, c *store.Conn, name string, n int64, by, refer
 			return err
 		}
 		if n < 0 || n > last {
-			return fmt.Errorf("change %d: %w (the last change is %d)", n, ErrNoSuchChange, last)
+			return fmt.Errorf("change %d %w (the last change is %d)", n, ErrNoSuchChange, last)
 		}
 		var prev int64
 		if err := c.QueryRow(ctx, `SELECT coalesce(arg_max(endringsnr, confirmed), 0) FROM ops.watermark WHERE receiver = ?`, name).Scan(&prev); err != nil {
