@@ -4,7 +4,7 @@ package sqlfiles
 
 import "embed"
 
-// FS holds migrations/*.sql, models/*.sql, receivers/*.sql and history/*.sql.
+// FS holds migrations/*.sql, models/*.sql, receivers/*.sql, history/*.sql and audits/*.sql.
 //
-//go:embed migrations/*.sql models/*.sql receivers/*.sql history/*.sql
+//go:embed migrations/*.sql models/*.sql receivers/*.sql history/*.sql audits/*.sql
 var FS embed.FS

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/dvpsau/vpsau/exports"
+	"github.com/dvpsau/vpsau/internal/audit"
 	"github.com/dvpsau/vpsau/internal/contract"
 	"github.com/dvpsau/vpsau/internal/fetch"
 	"github.com/dvpsau/vpsau/internal/history"
@@ -106,6 +107,7 @@ type Summary struct {
 	Changes  map[string]history.Diff
 	Exports  []exports.Manifest
 	Rules    []rules.Timing
+	Audits   []audit.Result
 	Stages   map[string]time.Duration
 	Took     time.Duration
 }
@@ -250,6 +252,14 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 			sum.Changes[r.Name] = d
 		}
 		stage("receivers", t0)
+
+		progress("audit")
+		t0 = opt.Now()
+		sum.Audits, err = audit.Run(ctx, c)
+		if err != nil {
+			return err
+		}
+		stage("audit", t0)
 		return c.Exec(ctx, `UPDATE ops.run SET sys_time = ? WHERE run_id = ?`, sum.SysTime, sum.RunID)
 	})
 	if err != nil {

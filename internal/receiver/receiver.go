@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"text/template"
 	"time"
 
@@ -126,6 +127,26 @@ func Store(ctx context.Context, c *store.Conn, r Receiver, sysTime time.Time, ru
 	stage := "stg_rcv_" + r.Name
 	if err := c.Exec(ctx, "CREATE OR REPLACE TEMP TABLE "+stage+" AS "+string(body)); err != nil {
 		return history.Diff{}, fmt.Errorf("receiver %s: %w", r.Name, err)
+	}
+	// The file's schema: the SELECT must give exactly the contract's columns, in order.
+	rows, err := c.Query(ctx, "SELECT column_name FROM (DESCRIBE "+stage+")")
+	if err != nil {
+		return history.Diff{}, fmt.Errorf("receiver %s: %w", r.Name, err)
+	}
+	var got []string
+	for rows.Next() {
+		var col string
+		if err := rows.Scan(&col); err != nil {
+			rows.Close()
+			return history.Diff{}, err
+		}
+		if col != "rkey" {
+			got = append(got, col)
+		}
+	}
+	rows.Close()
+	if want := r.ColumnNames(); strings.Join(got, ",") != strings.Join(want, ",") {
+		return history.Diff{}, fmt.Errorf("receiver %s: the file's columns would be %v; its contract is %v", r.Name, got, want)
 	}
 	d, err := history.Apply(ctx, c, history.Spec{Target: r.Table, Stage: stage, Cols: r.ColumnNames(), Receiver: r.Name}, sysTime, runID)
 	if err != nil {

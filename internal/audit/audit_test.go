@@ -1,0 +1,82 @@
+package audit_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/dvpsau/vpsau/internal/audit"
+	"github.com/dvpsau/vpsau/internal/store"
+)
+
+func TestAudits(t *testing.T) {
+	tests := []struct {
+		name   string
+		tamper string
+		audit  string // the audit that must fail; "" = all pass
+	}{
+		{"empty database passes", "", ""},
+		{"two current versions of a key", `
+			INSERT INTO src.visit VALUES ('V1', 'V1', '3000000001', '5550001', DATE '2026-01-01', now(), NULL, 1, NULL, 'portal', 'visits.csv:2');
+			INSERT INTO src.visit VALUES ('V1', 'V1', '3000000001', '5550001', DATE '2026-01-02', now(), NULL, 1, NULL, 'portal', 'visits.csv:3')`,
+			"010_unique_current_keys"},
+		{"a gap in the change numbers", `
+			INSERT INTO ops.change_log VALUES (1, 'dhp', '3000000001', 'NY', now(), 1), (3, 'dhp', '3000000002', 'NY', now(), 1)`,
+			"020_change_numbers"},
+		{"a key figure for a reserved producer", `
+			CREATE OR REPLACE TABLE model.active_agreement AS SELECT '3000000001' AS produsentnr, '5550001' AS vet_id;
+			CREATE OR REPLACE TABLE model.reservation_state AS SELECT '3000000001' AS produsentnr, true AS reservert, now() AS registrert;
+			CREATE OR REPLACE TABLE model.status AS SELECT '3000000001' AS produsentnr, true AS omfattet;
+			INSERT INTO ops.change_log VALUES (1, 'nokkeltall', '3000000001|5550001|2025', 'NY', now(), 1);
+			INSERT INTO rcv.nokkeltall (rkey, produsentnr, vet_id, sesong, antall_lam, andel_lam_fett1, andel_sau_fett1, chg_von, sys_von, von_run)
+			VALUES ('3000000001|5550001|2025', '3000000001', '5550001', 2025, 10, 0.1, 0.1, 1, now(), 1)`,
+			"030_referential"},
+		{"trekk_fra without dvp_trekk", `
+			CREATE OR REPLACE TABLE model.status AS SELECT '3000000001' AS produsentnr, true AS omfattet;
+			CREATE OR REPLACE TABLE model.active_agreement AS SELECT '' AS produsentnr, '' AS vet_id;
+			CREATE OR REPLACE TABLE model.reservation_state AS SELECT '' AS produsentnr, false AS reservert;
+			INSERT INTO ops.change_log VALUES (1, 'dhp', '3000000001', 'NY', now(), 1);
+			INSERT INTO rcv.dhp (rkey, produsentnr, status, dvp_trekk, trekk_fra, chg_von, sys_von, von_run)
+			VALUES ('3000000001', '3000000001', 'INNRULLERT', 'nei', DATE '2026-01-01', 1, now(), 1)`,
+			"040_receiver_values"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			db, err := store.Open(ctx, ":memory:", store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			c, _ := db.Conn(ctx)
+			defer c.Close()
+			// the referential audit reads the rules' tables; an empty run has made them
+			if err := c.Exec(ctx, `CREATE TABLE IF NOT EXISTS model.status AS SELECT ''::VARCHAR AS produsentnr, false AS omfattet LIMIT 0;
+				CREATE TABLE IF NOT EXISTS model.active_agreement AS SELECT ''::VARCHAR AS produsentnr, ''::VARCHAR AS vet_id LIMIT 0;
+				CREATE TABLE IF NOT EXISTS model.reservation_state AS SELECT ''::VARCHAR AS produsentnr, false AS reservert LIMIT 0`); err != nil {
+				t.Fatal(err)
+			}
+			if tt.tamper != "" {
+				if err := c.Exec(ctx, tt.tamper); err != nil {
+					t.Fatal(err)
+				}
+			}
+			results, err := audit.Run(ctx, c)
+			if tt.audit == "" {
+				if err != nil {
+					t.Fatalf("Run = %v, want no violation", err)
+				}
+				return
+			}
+			if !errors.Is(err, audit.ErrFailed) || !strings.Contains(err.Error(), tt.audit) {
+				t.Fatalf("Run = %v, want ErrFailed naming %s", err, tt.audit)
+			}
+			for _, r := range results {
+				if (r.Violations > 0) != (r.Name == tt.audit) {
+					t.Errorf("audit %s: %d violations", r.Name, r.Violations)
+				}
+			}
+		})
+	}
+}

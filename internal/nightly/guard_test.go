@@ -1,0 +1,143 @@
+package nightly
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dvpsau/vpsau/exports"
+	"github.com/dvpsau/vpsau/fixtures/generate"
+	"github.com/dvpsau/vpsau/internal/audit"
+	"github.com/dvpsau/vpsau/internal/receiver"
+	"github.com/dvpsau/vpsau/internal/rules"
+	"github.com/dvpsau/vpsau/internal/store"
+)
+
+// published lists every receiver's export ids.
+func published(t *testing.T, out string) map[string][]string {
+	t.Helper()
+	m := map[string][]string{}
+	for _, r := range receiver.Names() {
+		ids, err := exports.List(out, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m[r] = ids
+	}
+	return m
+}
+
+func counts(t *testing.T, db *store.DB) string {
+	t.Helper()
+	var s string
+	err := db.SQL().QueryRow(`SELECT (SELECT count(*) FROM src.visit) || '/' || (SELECT count(*) FROM ops.change_log) || '/' ||
+		(SELECT count(*) FROM rcv.dhp) || '/' || (SELECT count(*) FROM ops.reject)`).Scan(&s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestNothingPublishedOnFailure: a truncated snapshot (the mass-change guard) and a failed
+// audit each stop a run before anything is published: the database holds what it held,
+// the previous exports are untouched and no new one appears; the next good run publishes.
+func TestNothingPublishedOnFailure(t *testing.T) {
+	ctx := context.Background()
+	asOf := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	inbox := t.TempDir()
+	if _, err := generate.Inbox(inbox, generate.Config{Scale: 0.05, Seed: 3, AsOf: asOf}); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "g.duckdb"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	out := t.TempDir()
+	opt := Options{AsOf: asOf, Inbox: inbox, Out: out, RawRoot: t.TempDir(), Rules: rules.Defaults(), Guard: DefaultGuard}
+	if _, err := Run(ctx, db, opt); err != nil {
+		t.Fatal(err)
+	}
+	before, state := published(t, out), counts(t, db)
+
+	// A truncated visits.csv: half its rows are gone.
+	truncated := t.TempDir()
+	copyTree(t, inbox, truncated)
+	b, _ := os.ReadFile(filepath.Join(inbox, "visits.csv"))
+	lines := strings.SplitAfter(string(b), "\n")
+	os.WriteFile(filepath.Join(truncated, "visits.csv"), []byte(strings.Join(lines[:len(lines)/2], "")), 0o644)
+
+	tests := []struct {
+		name   string
+		opt    func(Options) Options
+		tamper string
+		want   error
+	}{
+		{"truncated snapshot", func(o Options) Options { o.Inbox = truncated; o.AsOf = asOf.AddDate(0, 0, 1); return o }, "", ErrMassChange},
+		{"failed audit", func(o Options) Options { o.AsOf = asOf.AddDate(0, 0, 1); return o },
+			`INSERT INTO ops.change_log VALUES ((SELECT max(endringsnr) + 5 FROM ops.change_log), 'dhp', 'x', 'NY', now(), 1)`, audit.ErrFailed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.tamper != "" {
+				if _, err := db.SQL().Exec(tt.tamper); err != nil {
+					t.Fatal(err)
+				}
+				state = counts(t, db)
+			}
+			_, err := Run(ctx, db, tt.opt(opt))
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("Run = %v, want %v", err, tt.want)
+			}
+			if got := published(t, out); len(got["dhp"]) != len(before["dhp"]) || len(got["varsler"]) != len(before["varsler"]) {
+				t.Errorf("exports after the failed run: %v, before %v", got, before)
+			}
+			if got := counts(t, db); got != state {
+				t.Errorf("database counts %s after the failed run, %s before", got, state)
+			}
+			var status string
+			db.SQL().QueryRow(`SELECT status FROM ops.run ORDER BY run_id DESC LIMIT 1`).Scan(&status)
+			if status != "failed" {
+				t.Errorf("ledger status = %q, want failed", status)
+			}
+		})
+	}
+
+	// An operator who looked accepts the truncated file as real.
+	if _, err := db.SQL().Exec(`DELETE FROM ops.change_log WHERE rkey = 'x'`); err != nil {
+		t.Fatal(err)
+	}
+	o := opt
+	o.Inbox, o.AsOf, o.Guard.Accept = truncated, asOf.AddDate(0, 0, 1), true
+	if _, err := Run(ctx, db, o); err != nil {
+		t.Fatalf("Run with Accept: %v", err)
+	}
+	if got := published(t, out); len(got["dhp"]) != len(before["dhp"])+1 {
+		t.Errorf("exports after the accepted run: %v", got)
+	}
+}
+
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
