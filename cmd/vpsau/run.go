@@ -15,6 +15,7 @@ import (
 	"github.com/dvpsau/vpsau/exports"
 	"github.com/dvpsau/vpsau/fixtures/fakesrc"
 	"github.com/dvpsau/vpsau/fixtures/generate"
+	"github.com/dvpsau/vpsau/internal/config"
 	"github.com/dvpsau/vpsau/internal/fetch"
 	"github.com/dvpsau/vpsau/internal/nightly"
 	"github.com/dvpsau/vpsau/internal/runlock"
@@ -57,17 +58,8 @@ func runCmd(ctx context.Context, e env, args []string) error {
 			cfg.Out = filepath.Join("demo", "out")
 		}
 	}
-	rawRoot := cfg.RawDir
-	if rawRoot == "" {
-		rawRoot = cfg.DB + ".raw"
-	}
-	opt := nightly.Options{
-		AsOf: date, Trigger: "manual", Inbox: *inbox, Replay: *replay, Out: cfg.Out,
-		RawRoot: rawRoot, Rules: cfg.Rules, Now: e.now, Outputs: cfg.Outputs(),
-		XLSX:  exports.XLSXOptions{MaxRowsPerSheet: cfg.XLSX.MaxRowsPerSheet},
-		Guard: nightly.Guard{MaxShare: cfg.Guard.MaxShare, MinRows: cfg.Guard.MinRows, Accept: *accept},
-		Log:   slog.New(slog.DiscardHandler),
-	}
+	opt := nightlyOptions(e, cfg, date, "manual", slog.New(slog.DiscardHandler))
+	opt.Inbox, opt.Replay, opt.Guard.Accept = *inbox, *replay, *accept
 	var w io.Writer = e.stdout
 	if *quiet {
 		w = io.Discard
@@ -180,4 +172,20 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// nightlyOptions are a run's options from the configuration (sources, inbox and the
+// guard's override are the caller's).
+func nightlyOptions(e env, cfg config.Config, date time.Time, trigger string, log *slog.Logger) nightly.Options {
+	rawRoot := cfg.RawDir
+	if rawRoot == "" {
+		rawRoot = cfg.DB + ".raw"
+	}
+	return nightly.Options{
+		AsOf: date, Trigger: trigger, Out: cfg.Out, RawRoot: rawRoot, Rules: cfg.Rules, Now: e.now,
+		Outputs: cfg.Outputs(), XLSX: exports.XLSXOptions{MaxRowsPerSheet: cfg.XLSX.MaxRowsPerSheet},
+		Guard:   nightly.Guard{MaxShare: cfg.Guard.MaxShare, MinRows: cfg.Guard.MinRows},
+		Analyst: nightly.AnalystCopy{Path: cfg.AnalystCopyPath(), Pseudonymise: cfg.Analyst.Pseudonymise, Salt: cfg.Analyst.Salt},
+		Log:     log,
+	}
 }

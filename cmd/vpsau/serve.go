@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/dvpsau/vpsau/exports"
 	"github.com/dvpsau/vpsau/internal/config"
 	"github.com/dvpsau/vpsau/internal/fetch"
 	"github.com/dvpsau/vpsau/internal/nightly"
@@ -109,15 +108,8 @@ func serveRun(ctx context.Context, e env, cfg config.Config, trigger string, log
 	}
 	defer d.Close()
 	date, _ := businessDate("", e.now())
-	rawRoot := cfg.RawDir
-	if rawRoot == "" {
-		rawRoot = cfg.DB + ".raw"
-	}
-	opt := nightly.Options{
-		AsOf: date, Trigger: trigger, Inbox: cfg.Serve.Inbox, Out: cfg.Out, RawRoot: rawRoot, Rules: cfg.Rules,
-		Now: e.now, Outputs: cfg.Outputs(), XLSX: exports.XLSXOptions{MaxRowsPerSheet: cfg.XLSX.MaxRowsPerSheet},
-		Guard: nightly.Guard{MaxShare: cfg.Guard.MaxShare, MinRows: cfg.Guard.MinRows}, Log: log,
-	}
+	opt := nightlyOptions(e, cfg, date, trigger, log)
+	opt.Inbox = cfg.Serve.Inbox
 	if opt.Inbox == "" {
 		opt.Sources = sourceConfigs(cfg)
 	}

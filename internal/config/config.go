@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -32,6 +33,26 @@ type Config struct {
 	XLSX      XLSX                `toml:"xlsx"`
 	DuckDB    DuckDB              `toml:"duckdb"`
 	Serve     Serve               `toml:"serve"`
+	Analyst   Analyst             `toml:"analyst"`
+}
+
+// Analyst configures the copy of the database published for analysts after each run.
+type Analyst struct {
+	Copy         string `toml:"copy"`         // the copy's file; default <db folder>/<db name>-analyst.duckdb; "-" = none
+	Pseudonymise bool   `toml:"pseudonymise"` // replace names, phones and e-mails with pseudonyms in the copy
+	Salt         string `toml:"salt"`         // key of the pseudonyms (better: VPSAU_ANALYST_SALT); empty = a new one per copy
+}
+
+// AnalystCopyPath returns the analyst copy's file ("" for none).
+func (c Config) AnalystCopyPath() string {
+	switch c.Analyst.Copy {
+	case "-":
+		return ""
+	case "":
+		ext := filepath.Ext(c.DB)
+		return strings.TrimSuffix(c.DB, ext) + "-analyst" + ext
+	}
+	return c.Analyst.Copy
 }
 
 // Serve configures vpsau serve.
@@ -145,6 +166,9 @@ func Load(path string, getenv func(string) string) (Config, error) {
 			}
 			c.Sources[sys] = s
 		}
+	}
+	if v := getenv("VPSAU_ANALYST_SALT"); v != "" {
+		c.Analyst.Salt = v
 	}
 	return c, c.Validate()
 }

@@ -60,6 +60,7 @@ type Options struct {
 	Outputs  map[string][]exports.FileSpec // formats per receiver; missing = the receiver's defaults
 	XLSX     exports.XLSXOptions
 	Guard    Guard
+	Analyst  AnalystCopy // the copy for analysts, published after the exports
 	Now      func() time.Time
 	Log      *slog.Logger
 	Progress func(stage string) // called as each stage starts; may be nil
@@ -279,6 +280,14 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 		return sum, err
 	}
 	stage("export", t0)
+
+	// The analyst copy comes after the receivers' exports: it never holds them up.
+	progress("analyst copy")
+	t0 = opt.Now()
+	if err := PublishAnalystCopy(ctx, c, opt.Analyst, opt.Now()); err != nil {
+		return sum, fmt.Errorf("%w (the receivers' exports are published)", err)
+	}
+	stage("analyst copy", t0)
 	return sum, nil
 }
 

@@ -1,0 +1,125 @@
+package nightly
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dvpsau/vpsau/internal/rules"
+	"github.com/dvpsau/vpsau/internal/store"
+)
+
+// TestAnalystCopy: each run publishes a WAL-free copy that another process opens
+// read-only; a reader that holds the copy open while the next run writes and replaces it
+// keeps reading undisturbed, and the next open sees the new run.
+func TestAnalystCopy(t *testing.T) {
+	if path := os.Getenv("ANALYST_READER"); path != "" {
+		analystReader(path)
+		return
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	copyPath := filepath.Join(dir, "vpsau-analyst.duckdb")
+	db, err := store.Open(ctx, filepath.Join(dir, "vpsau.duckdb"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	opt := Options{AsOf: time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC), Inbox: "../../testdata/one-night/inbox", Out: filepath.Join(dir, "out"),
+		RawRoot: filepath.Join(dir, "raw"), Rules: rules.Defaults(), Guard: DefaultGuard,
+		Analyst: AnalystCopy{Path: copyPath, Pseudonymise: true, Salt: "test"}}
+	if _, err := Run(ctx, db, opt); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(copyPath + ".wal"); err == nil {
+		t.Errorf("the analyst copy has a WAL file")
+	}
+
+	// A reader in another process opens the copy and keeps querying it.
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestAnalystCopy$")
+	cmd.Env = append(os.Environ(), "ANALYST_READER="+copyPath)
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stdout)
+	if !lines.Scan() || lines.Text() != "open 1" {
+		t.Fatalf("reader: %q", lines.Text())
+	}
+	opt.AsOf = opt.AsOf.AddDate(0, 0, 1)
+	if _, err := Run(ctx, db, opt); err != nil {
+		t.Fatalf("second run while a reader holds the copy: %v", err)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	var reads []string
+	for lines.Scan() {
+		reads = append(reads, lines.Text())
+	}
+	cmd.Wait()
+	if len(reads) == 0 || reads[len(reads)-1] != "reopened 2" {
+		t.Errorf("reader saw %v; want steady reads of run 1, then run 2 after reopening", reads)
+	}
+	for _, r := range reads[:len(reads)-1] {
+		if r != "read 1" {
+			t.Errorf("reader saw %q while holding the old copy", r)
+		}
+	}
+
+	// The copy is pseudonymised.
+	ro, err := store.Open(ctx, copyPath, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	var navn string
+	if err := ro.SQL().QueryRow(`SELECT navn FROM cur.producer WHERE produsentnr = '3000000001'`).Scan(&navn); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(navn, "navn-") || strings.Contains(navn, "Eksempel") {
+		t.Errorf("navn in the copy = %q, want a pseudonym", navn)
+	}
+}
+
+// analystReader is the child process: it opens the copy read-only, reads the latest run
+// every few milliseconds until interrupted, then opens the copy again once.
+func analystReader(path string) {
+	ctx := context.Background()
+	lastRun := func(db *store.DB) string {
+		var n string
+		if err := db.SQL().QueryRow(`SELECT max(run_id)::VARCHAR FROM ops.run WHERE status = 'succeeded' OR run_id = (SELECT last_run FROM ops.copy_info)`).Scan(&n); err != nil {
+			return "error " + err.Error()
+		}
+		return n
+	}
+	db, err := store.Open(ctx, path, store.Options{ReadOnly: true})
+	if err != nil {
+		os.Stdout.WriteString("error " + err.Error() + "\n")
+		os.Exit(1)
+	}
+	os.Stdout.WriteString("open " + lastRun(db) + "\n")
+	stop := make(chan os.Signal, 1)
+	signalNotify(stop)
+	for {
+		select {
+		case <-stop:
+			db.Close()
+			db2, err := store.Open(ctx, path, store.Options{ReadOnly: true})
+			if err != nil {
+				os.Stdout.WriteString("error " + err.Error() + "\n")
+				os.Exit(1)
+			}
+			os.Stdout.WriteString("reopened " + lastRun(db2) + "\n")
+			db2.Close()
+			os.Exit(0)
+		case <-time.After(20 * time.Millisecond):
+			os.Stdout.WriteString("read " + lastRun(db) + "\n")
+		}
+	}
+}
