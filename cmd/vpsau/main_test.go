@@ -486,3 +486,46 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestBackupRestoreErase: a backup restored in place of the database lets the next night
+// continue exactly where the backup left off; an erasure removes a person's name, phone
+// and e-mail from every stored version while the statuses stay.
+func TestBackupRestoreErase(t *testing.T) {
+	dir := t.TempDir()
+	db, out, backup := filepath.Join(dir, "v.duckdb"), filepath.Join(dir, "out"), filepath.Join(dir, "backup", "v-2027-01-04.duckdb")
+	step := func(now time.Time, args ...string) string {
+		t.Helper()
+		code, stdout, stderr := vpsau(t, now, args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", args, code, stdout, stderr)
+		}
+		return stdout
+	}
+	step(night1, "run", "--inbox", "../../testdata/one-night/inbox", "--as-of", "2027-01-04", "--db", db, "--out", out)
+	step(night1, "backup", "--to", backup, "--db", db)
+	// A night that the restore will undo.
+	step(night1.AddDate(0, 1, 0), "run", "--inbox", "../../testdata/nights/night2/inbox", "--as-of", "2027-02-04", "--db", db, "--out", filepath.Join(dir, "lost"))
+	step(night1.AddDate(0, 1, 0), "restore", "--from", backup, "--db", db)
+	step(night1.AddDate(0, 1, 1), "run", "--inbox", "../../testdata/nights/night2/inbox", "--as-of", "2027-02-04", "--db", db, "--out", out)
+	// The night after the restore is numbered on from the backup's changes, like the
+	// golden night 2 (from change 15).
+	got, err := os.ReadFile(filepath.Join(latest(t, out, "dhp"), "dhp.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(got), "\n15,NY,") || strings.Contains(string(got), "\n31,") {
+		t.Errorf("dhp after restore:\n%s", got)
+	}
+
+	msg := step(night1.AddDate(0, 2, 0), "erase", "--produsentnr", "3000000004", "--reason", "request 2027-03-01", "--db", db)
+	if !strings.Contains(msg, "erased in") {
+		t.Errorf("erase said %q", msg)
+	}
+	q := step(night1.AddDate(0, 2, 0), "query", "--db", db, "--format", "csv",
+		"SELECT (SELECT count(*) FROM src.producer WHERE produsentnr = '3000000004' AND (navn <> '(slettet)' OR telefon <> '(slettet)' OR epost <> '(slettet)')) AS left_, "+
+			"(SELECT count(*) FROM rcv.varsler WHERE produsentnr = '3000000004' AND adresse <> '(slettet)') AS addresses, "+
+			"(SELECT status FROM model.status WHERE produsentnr = '3000000004') AS status")
+	if q != "left_,addresses,status\n0,0,INNRULLERT\n" {
+		t.Errorf("after erasure: %q", q)
+	}
+}

@@ -183,6 +183,7 @@ func nightlyOptions(e env, cfg config.Config, date time.Time, trigger string, lo
 	}
 	return nightly.Options{
 		AsOf: date, Trigger: trigger, Out: cfg.Out, RawRoot: rawRoot, Rules: cfg.Rules, Now: e.now,
+		RawKeep: time.Duration(cfg.RawKeepDays) * 24 * time.Hour,
 		Outputs: cfg.Outputs(), XLSX: exports.XLSXOptions{MaxRowsPerSheet: cfg.XLSX.MaxRowsPerSheet},
 		Guard:   nightly.Guard{MaxShare: cfg.Guard.MaxShare, MinRows: cfg.Guard.MinRows},
 		Analyst: nightly.AnalystCopy{Path: cfg.AnalystCopyPath(), Pseudonymise: cfg.Analyst.Pseudonymise, Salt: cfg.Analyst.Salt},

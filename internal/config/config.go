@@ -22,12 +22,13 @@ import (
 
 // Config is the whole configuration.
 type Config struct {
-	DB      string            `toml:"db"`      // database file
-	Out     string            `toml:"out"`     // where exports and rejects are published
-	RawDir  string            `toml:"raw_dir"` // raw payloads; empty = <db>.raw
-	Sources map[string]Source `toml:"sources"` // HTTP sources by system: dataflyt, slakt, didac, portal
-	Rules   rules.Params      `toml:"rules"`
-	Guard   Guard             `toml:"guard"`
+	DB          string            `toml:"db"`            // database file
+	Out         string            `toml:"out"`           // where exports and rejects are published
+	RawDir      string            `toml:"raw_dir"`       // raw payloads; empty = <db>.raw
+	RawKeepDays int               `toml:"raw_keep_days"` // raw payloads are kept this many days (90); 0 = forever
+	Sources     map[string]Source `toml:"sources"`       // HTTP sources by system: dataflyt, slakt, didac, portal
+	Rules       rules.Params      `toml:"rules"`
+	Guard       Guard             `toml:"guard"`
 	// Receivers overrides receivers' files, e.g. [receivers.dhp] files = ["csv:machine", "xlsx"].
 	Receivers map[string]Receiver `toml:"receivers"`
 	XLSX      XLSX                `toml:"xlsx"`
@@ -61,6 +62,12 @@ type Serve struct {
 	Listen   string   `toml:"listen"`   // address of the HTTP API (default "127.0.0.1:8080")
 	Grace    Duration `toml:"grace"`    // how long a run may finish after SIGTERM (default 10m)
 	Inbox    string   `toml:"inbox"`    // a file-drop folder for scheduled runs; empty = the HTTP sources
+	// The download API: TLS when both a certificate and its key are given (PEM files);
+	// each token's requests are bounded by a token bucket of rate_per_minute, rate_burst.
+	TLSCert       string `toml:"tls_cert"`
+	TLSKey        string `toml:"tls_key"`
+	RatePerMinute int    `toml:"rate_per_minute"` // default 600
+	RateBurst     int    `toml:"rate_burst"`      // default 60
 }
 
 // DuckDB bounds the engine's resources; it spills to TempDir beyond MemoryLimit.
@@ -122,7 +129,8 @@ func Default() Config {
 		Rules:  rules.Defaults(),
 		Guard:  Guard{MaxShare: 0.10, MinRows: 10},
 		DuckDB: DuckDB{MemoryLimit: "2GB", Wait: Duration{10 * time.Minute}},
-		Serve:  Serve{Schedule: "30 4 * * *", Listen: "127.0.0.1:8080", Grace: Duration{10 * time.Minute}},
+		Serve: Serve{Schedule: "30 4 * * *", Listen: "127.0.0.1:8080", Grace: Duration{10 * time.Minute},
+			RatePerMinute: 600, RateBurst: 60},
 	}
 }
 
@@ -188,6 +196,9 @@ func (c Config) Validate() error {
 	if c.Out == "" {
 		return errors.New("config: out must not be empty")
 	}
+	if c.RawKeepDays < 0 {
+		return fmt.Errorf("config: raw_keep_days = %d: must not be negative", c.RawKeepDays)
+	}
 	for sys, s := range c.Sources {
 		if !contains(Systems, sys) {
 			return fmt.Errorf("config: sources.%s: unknown source system (want one of %s)", sys, strings.Join(Systems, ", "))
@@ -221,6 +232,15 @@ func (c Config) Validate() error {
 	}
 	if _, err := schedule.Parse(c.Serve.Schedule); err != nil {
 		return fmt.Errorf("config: serve.schedule: %w", err)
+	}
+	if (c.Serve.TLSCert == "") != (c.Serve.TLSKey == "") {
+		return errors.New("config: serve.tls_cert and serve.tls_key: give both (TLS) or neither")
+	}
+	if c.Serve.RatePerMinute < 1 {
+		return fmt.Errorf("config: serve.rate_per_minute = %d: must be at least 1", c.Serve.RatePerMinute)
+	}
+	if c.Serve.RateBurst < 1 {
+		return fmt.Errorf("config: serve.rate_burst = %d: must be at least 1", c.Serve.RateBurst)
 	}
 	if c.XLSX.MaxRowsPerSheet < 0 || c.XLSX.MaxRowsPerSheet > exports.DefaultMaxRowsPerSheet {
 		return fmt.Errorf("config: xlsx.max_rows_per_sheet = %d: must be between 1 and %d", c.XLSX.MaxRowsPerSheet, exports.DefaultMaxRowsPerSheet)

@@ -56,6 +56,7 @@ type Options struct {
 	Replay   string                  // a raw folder of an earlier run to load instead of fetching
 	Out      string                  // where exports and rejects are published
 	RawRoot  string                  // where raw payloads are kept, one folder per run
+	RawKeep  time.Duration           // raw payloads older than this are removed after a successful run; 0 = kept
 	Rules    rules.Params
 	Outputs  map[string][]exports.FileSpec // formats per receiver; missing = the receiver's defaults
 	XLSX     exports.XLSXOptions
@@ -288,6 +289,11 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 		return sum, fmt.Errorf("%w (the receivers' exports are published)", err)
 	}
 	stage("analyst copy", t0)
+	if removed, err := PruneRaw(opt.RawRoot, opt.RawKeep, opt.Now(), rawDir); err != nil {
+		log.Warn("raw retention", "error", err.Error())
+	} else if len(removed) > 0 {
+		log.Info("raw payloads removed", "folders", len(removed))
+	}
 	return sum, nil
 }
 
