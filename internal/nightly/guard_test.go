@@ -141,3 +141,31 @@ func copyTree(t *testing.T, src, dst string) {
 		t.Fatal(err)
 	}
 }
+
+// TestSeasonRolloverIsNoMassChange: on 15 April the oldest season leaves every producer's
+// key figures — a fifth of nokkeltall's rows go, and the guard lets that through.
+func TestSeasonRolloverIsNoMassChange(t *testing.T) {
+	ctx := context.Background()
+	asOf := time.Date(2026, 4, 14, 0, 0, 0, 0, time.UTC)
+	inbox := t.TempDir()
+	if _, err := generate.Inbox(inbox, generate.Config{Scale: 0.05, Seed: 4, AsOf: asOf}); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, ":memory:", store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	opt := Options{AsOf: asOf, Inbox: inbox, Out: t.TempDir(), RawRoot: t.TempDir(), Rules: rules.Defaults(), Guard: DefaultGuard}
+	if _, err := Run(ctx, db, opt); err != nil {
+		t.Fatal(err)
+	}
+	opt.AsOf = asOf.AddDate(0, 0, 1)
+	sum, err := Run(ctx, db, opt)
+	if err != nil {
+		t.Fatalf("the night of 15 April: %v", err)
+	}
+	if d := sum.Changes["nokkeltall"]; d.Deleted < 100 {
+		t.Errorf("nokkeltall deleted %d rows on 15 April; want the oldest season of everyone", d.Deleted)
+	}
+}

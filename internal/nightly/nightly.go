@@ -248,10 +248,15 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 			if err != nil {
 				return err
 			}
+			sum.Changes[r.Name] = d
+			if r.Expected != "" && d.Deleted > 0 {
+				if d.Deleted, err = receiver.GuardedDeletes(ctx, c, r, sum.RunID); err != nil {
+					return fmt.Errorf("receiver %s: %w", r.Name, err)
+				}
+			}
 			if err := opt.Guard.check("receiver "+r.Name, before, d, false); err != nil {
 				return err
 			}
-			sum.Changes[r.Name] = d
 		}
 		stage("receivers", t0)
 

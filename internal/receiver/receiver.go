@@ -27,6 +27,9 @@ type Receiver struct {
 	Key     []string           // the columns that identify a row
 	Columns []exports.Column   // the business columns, in file order
 	Files   []exports.FileSpec // default formats
+	// Expected, when set, is a SQL predicate on a deleted row (alias t) that makes its
+	// deletion expected rather than suspicious — left out of the mass-change guard.
+	Expected string
 }
 
 // ColumnNames returns the business columns' names.
@@ -88,6 +91,8 @@ func All() []Receiver {
 				dec("andel_sau_fett1_snitt5"), dec("andel_sau_fett1_trend"), dec("andel_sau_fett1_median_fylke"), dec("andel_sau_fett1_median_land"),
 				dec("snittvekt_lam_kg_snitt5"), dec("snittvekt_lam_kg_trend"), dec("snittvekt_lam_kg_median_fylke"), dec("snittvekt_lam_kg_median_land")},
 			Files: []exports.FileSpec{machineCSV},
+			// On 15 April a season completes: the oldest one leaves the window, for everyone.
+			Expected: "t.sesong NOT IN (SELECT sesong FROM model.season_window)",
 		},
 		{
 			Name: "varsler", Table: "rcv.varsler", Key: []string{"produsentnr", "kanal", "meldingstype", "frist"},
@@ -309,4 +314,16 @@ func Confirm(ctx context.Context, c *store.Conn, name string, n int64, by, refer
 		return nil
 	})
 	return out, first, err
+}
+
+// GuardedDeletes counts the keys run runID deleted from the receiver whose deletion is
+// not expected (see Receiver.Expected): what the mass-change guard weighs.
+func GuardedDeletes(ctx context.Context, c *store.Conn, r Receiver, runID int64) (int64, error) {
+	q := `SELECT count(*) FROM ` + r.Table + ` t WHERE t.bis_run = ? AND t.rkey NOT IN (SELECT rkey FROM ` + r.Table + ` WHERE chg_bis IS NULL)`
+	if r.Expected != "" {
+		q += ` AND NOT (` + r.Expected + `)`
+	}
+	var n int64
+	err := c.QueryRow(ctx, q, runID).Scan(&n)
+	return n, err
 }
