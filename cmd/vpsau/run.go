@@ -181,8 +181,13 @@ func nightlyOptions(e env, cfg config.Config, date time.Time, trigger string, lo
 	if rawRoot == "" {
 		rawRoot = cfg.DB + ".raw"
 	}
+	fallback := map[string]time.Duration{}
+	for sys, d := range cfg.Fallback {
+		fallback[sys] = d.Duration
+	}
 	return nightly.Options{
-		AsOf: date, Trigger: trigger, Out: cfg.Out, RawRoot: rawRoot, Rules: cfg.Rules, Now: e.now,
+		Fallback: fallback,
+		AsOf:     date, Trigger: trigger, Out: cfg.Out, RawRoot: rawRoot, Rules: cfg.Rules, Now: e.now,
 		RawKeep: time.Duration(cfg.RawKeepDays) * 24 * time.Hour,
 		Outputs: cfg.Outputs(), XLSX: exports.XLSXOptions{MaxRowsPerSheet: cfg.XLSX.MaxRowsPerSheet},
 		Guard:   nightly.Guard{MaxShare: cfg.Guard.MaxShare, MinRows: cfg.Guard.MinRows},

@@ -35,6 +35,10 @@ type Config struct {
 	DuckDB    DuckDB              `toml:"duckdb"`
 	Serve     Serve               `toml:"serve"`
 	Analyst   Analyst             `toml:"analyst"`
+	// Fallback lets a run use a source system's last landed snapshot when fetching it
+	// fails, if that snapshot is younger than the age given, e.g. [fallback] slakt = "36h".
+	// A system not named fails the run when it is down.
+	Fallback map[string]Duration `toml:"fallback"`
 }
 
 // Analyst configures the copy of the database published for analysts after each run.
@@ -215,6 +219,14 @@ func (c Config) Validate() error {
 	}
 	if err := c.Rules.Validate(); err != nil {
 		return fmt.Errorf("config: %w", err)
+	}
+	for sys, d := range c.Fallback {
+		if !contains(Systems, sys) {
+			return fmt.Errorf("config: fallback.%s: unknown source system (want one of %s)", sys, strings.Join(Systems, ", "))
+		}
+		if d.Duration <= 0 {
+			return fmt.Errorf("config: fallback.%s: must be a positive duration such as \"36h\"", sys)
+		}
 	}
 	if c.Guard.MaxShare < 0 || c.Guard.MaxShare > 1 {
 		return fmt.Errorf("config: guard.max_share = %g: must be between 0 and 1", c.Guard.MaxShare)

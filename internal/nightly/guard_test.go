@@ -66,7 +66,7 @@ func TestNothingPublishedOnFailure(t *testing.T) {
 
 	// A truncated visits.csv: half its rows are gone.
 	truncated := t.TempDir()
-	copyTree(t, inbox, truncated)
+	copyTreeT(t, inbox, truncated)
 	b, _ := os.ReadFile(filepath.Join(inbox, "visits.csv"))
 	lines := strings.SplitAfter(string(b), "\n")
 	os.WriteFile(filepath.Join(truncated, "visits.csv"), []byte(strings.Join(lines[:len(lines)/2], "")), 0o644)
@@ -121,23 +121,9 @@ func TestNothingPublishedOnFailure(t *testing.T) {
 	}
 }
 
-func copyTree(t *testing.T, src, dst string) {
+func copyTreeT(t *testing.T, src, dst string) {
 	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
+	if err := copyTree(src, dst); err != nil {
 		t.Fatal(err)
 	}
 }

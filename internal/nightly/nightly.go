@@ -49,18 +49,21 @@ func Entities() []*contract.Entity {
 
 // Options configure one run.
 type Options struct {
-	AsOf     time.Time               // business date (a civil date)
-	Trigger  string                  // manual, schedule, catch-up, demo, replay
-	Inbox    string                  // file-drop folder; empty = the HTTP sources
-	Sources  map[string]fetch.Config // HTTP sources by system name
-	Replay   string                  // a raw folder of an earlier run to load instead of fetching
-	Out      string                  // where exports and rejects are published
-	RawRoot  string                  // where raw payloads are kept, one folder per run
-	RawKeep  time.Duration           // raw payloads older than this are removed after a successful run; 0 = kept
-	Rules    rules.Params
-	Outputs  map[string][]exports.FileSpec // formats per receiver; missing = the receiver's defaults
-	XLSX     exports.XLSXOptions
-	Guard    Guard
+	AsOf    time.Time               // business date (a civil date)
+	Trigger string                  // manual, schedule, catch-up, demo, replay
+	Inbox   string                  // file-drop folder; empty = the HTTP sources
+	Sources map[string]fetch.Config // HTTP sources by system name
+	Replay  string                  // a raw folder of an earlier run to load instead of fetching
+	Out     string                  // where exports and rejects are published
+	RawRoot string                  // where raw payloads are kept, one folder per run
+	RawKeep time.Duration           // raw payloads older than this are removed after a successful run; 0 = kept
+	Rules   rules.Params
+	Outputs map[string][]exports.FileSpec // formats per receiver; missing = the receiver's defaults
+	XLSX    exports.XLSXOptions
+	Guard   Guard
+	// Fallback allows, per source system, a run to use the system's last landed snapshot
+	// when fetching fails, if it is younger than the given age (missing = fail the run).
+	Fallback map[string]time.Duration
 	Analyst  AnalystCopy // the copy for analysts, published after the exports
 	Now      func() time.Time
 	Log      *slog.Logger
@@ -110,6 +113,7 @@ type Summary struct {
 	Exports  []exports.Manifest
 	Rules    []rules.Timing
 	Audits   []audit.Result
+	Stale    []StaleSource // sources whose last landed snapshot stood in for a failed fetch
 	Stages   map[string]time.Duration
 	Took     time.Duration
 }
@@ -185,17 +189,39 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 		if err := os.MkdirAll(rawDir, 0o755); err != nil {
 			return sum, fmt.Errorf("raw: %w", err)
 		}
-		if opt.Inbox != "" {
-			sum.Intake, err = intake.FromInbox(opt.Inbox, rawDir, entities)
-		} else {
-			clients := map[string]*fetch.Client{}
-			for sys, cfg := range opt.Sources {
-				clients[sys] = fetch.New(sys, cfg, log)
-			}
-			sum.Intake, err = intake.FromHTTP(ctx, rawDir, clients, entities, log)
+		clients := map[string]*fetch.Client{}
+		for sys, cfg := range opt.Sources {
+			clients[sys] = fetch.New(sys, cfg, log)
 		}
-		if err != nil {
-			return sum, fmt.Errorf("fetch: %w", err)
+		fetched := map[string]time.Time{}
+		for _, sys := range systems(entities) {
+			es := entitiesOf(entities, sys)
+			var st intake.Stats
+			if opt.Inbox != "" {
+				st, err = intake.FromInbox(opt.Inbox, rawDir, es)
+			} else {
+				st, err = intake.FromHTTP(ctx, rawDir, clients, es, log)
+			}
+			sum.Intake.Files += st.Files
+			sum.Intake.Bytes += st.Bytes
+			if err == nil {
+				fetched[sys] = opt.Now()
+				continue
+			}
+			maxAge := opt.Fallback[sys]
+			if maxAge <= 0 {
+				return sum, fmt.Errorf("fetch: %w", err)
+			}
+			run, at, ferr := fallback(ctx, c, opt.RawRoot, rawDir, sys, es, opt.Now(), maxAge)
+			if ferr != nil {
+				return sum, fmt.Errorf("fetch: %w; no fallback: %v", err, ferr)
+			}
+			fetched[sys] = at
+			sum.Stale = append(sum.Stale, StaleSource{System: sys, FromRun: run, FetchedAt: at, Reason: err.Error()})
+			log.Warn("source down: using its last snapshot", "source", sys, "from_run", run, "fetched_at", at.Format(time.RFC3339), "error", err.Error())
+		}
+		if err := writeFetched(rawDir, fetched); err != nil {
+			return sum, fmt.Errorf("raw: %w", err)
 		}
 	}
 	stage("fetch", t0)
@@ -302,6 +328,27 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 	return sum, nil
 }
 
+// systems lists the source systems of the entities, in order.
+func systems(es []*contract.Entity) []string {
+	var out []string
+	for _, e := range es {
+		if len(out) == 0 || out[len(out)-1] != e.System {
+			out = append(out, e.System)
+		}
+	}
+	return out
+}
+
+func entitiesOf(es []*contract.Entity, system string) []*contract.Entity {
+	var out []*contract.Entity
+	for _, e := range es {
+		if e.System == system {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // nextSysTime returns the system time for a run: now, but always after every system time
 // stored before, so that "as of" queries stay well-ordered even if the clock steps back.
 func nextSysTime(ctx context.Context, c *store.Conn, now time.Time) (time.Time, error) {
@@ -342,7 +389,7 @@ func exportAll(ctx context.Context, c *store.Conn, opt Options, sum Summary, rec
 		}
 		s, err := Write(ctx, c, WriteOptions{
 			Receiver: r, From: from, To: to, Out: opt.Out, BusinessDate: opt.AsOf,
-			Files: opt.Outputs[r.Name], XLSX: opt.XLSX, Created: opt.Now(), RunID: sum.RunID,
+			Files: opt.Outputs[r.Name], XLSX: opt.XLSX, Created: opt.Now(), RunID: sum.RunID, Stale: sum.Stale,
 		})
 		if err != nil {
 			discard()
@@ -375,7 +422,8 @@ type WriteOptions struct {
 	Files        []exports.FileSpec // nil = the receiver's defaults
 	XLSX         exports.XLSXOptions
 	RunID        int64
-	ID           string // empty = the next export number
+	ID           string        // empty = the next export number
+	Stale        []StaleSource // sources that stood in with an earlier snapshot (said in the manifest)
 }
 
 // nextExport returns the id of the receiver's next export — a number one above the
@@ -429,6 +477,13 @@ func Write(ctx context.Context, c *store.Conn, w WriteOptions) (*exports.Staged,
 	extra := map[string]string{}
 	if w.RunID > 0 {
 		extra["run_id"] = strconv.FormatInt(w.RunID, 10)
+	}
+	if len(w.Stale) > 0 {
+		var parts []string
+		for _, s := range w.Stale {
+			parts = append(parts, fmt.Sprintf("%s: the snapshot fetched %s (run %d), because %s", s.System, s.FetchedAt.UTC().Format(time.RFC3339), s.FromRun, s.Reason))
+		}
+		extra["stale_sources"] = strings.Join(parts, "; ")
 	}
 	from := w.From
 	if w.Full {

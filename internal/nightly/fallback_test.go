@@ -1,0 +1,96 @@
+package nightly
+
+import (
+	"context"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dvpsau/vpsau/exports"
+	"github.com/dvpsau/vpsau/fixtures/fakesrc"
+	"github.com/dvpsau/vpsau/fixtures/generate"
+	"github.com/dvpsau/vpsau/internal/fetch"
+	"github.com/dvpsau/vpsau/internal/rules"
+	"github.com/dvpsau/vpsau/internal/store"
+)
+
+// TestStaleFallback: when a source is down, a run fails by default; with a fallback age
+// configured it lands that source's last snapshot instead, if young enough, and says so
+// in the ledger and in every manifest.
+func TestStaleFallback(t *testing.T) {
+	ctx := context.Background()
+	asOf := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	inbox := t.TempDir()
+	if _, err := generate.Inbox(inbox, generate.Config{Scale: 0.01, Seed: 2, AsOf: asOf}); err != nil {
+		t.Fatal(err)
+	}
+	down := false
+	set, err := fakesrc.Start(ctx, inbox, fakesrc.Options{ClientID: "id", ClientSecret: "s",
+		Fault: func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if down && fakesrc.HitOf(r).Path != "" && strings.HasPrefix(r.URL.Path, "/v1/slaughter") {
+					http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+					return
+				}
+				next.ServeHTTP(w, r)
+			})
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer set.Close()
+	sources := map[string]fetch.Config{}
+	for sys, u := range set.URLs {
+		sources[sys] = fetch.Config{BaseURL: u, ClientID: "id", ClientSecret: "s", MaxAttempts: 2, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}
+	}
+	db, err := store.Open(ctx, ":memory:", store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	dir := t.TempDir()
+	now := time.Date(2026, 11, 2, 4, 30, 0, 0, time.UTC)
+	opt := Options{AsOf: asOf, Sources: sources, Out: filepath.Join(dir, "out"), RawRoot: filepath.Join(dir, "raw"),
+		Rules: rules.Defaults(), Guard: DefaultGuard, Now: func() time.Time { return now }}
+	if _, err := Run(ctx, db, opt); err != nil {
+		t.Fatal(err)
+	}
+
+	down = true
+	now = now.Add(24 * time.Hour)
+	opt.AsOf = asOf.AddDate(0, 0, 1)
+	if _, err := Run(ctx, db, opt); err == nil || !strings.Contains(err.Error(), "source slakt") {
+		t.Fatalf("run with slakt down and no fallback = %v, want a failure naming slakt", err)
+	}
+
+	opt.Fallback = map[string]time.Duration{"slakt": 36 * time.Hour}
+	sum, err := Run(ctx, db, opt)
+	if err != nil {
+		t.Fatalf("run with a 36h fallback: %v", err)
+	}
+	if len(sum.Stale) != 1 || sum.Stale[0].System != "slakt" || sum.Stale[0].FromRun != 1 {
+		t.Errorf("stale sources = %+v, want slakt from run 1", sum.Stale)
+	}
+	var stats string
+	db.SQL().QueryRow(`SELECT stats FROM ops.run WHERE run_id = ?`, sum.RunID).Scan(&stats)
+	if !strings.Contains(stats, `"system":"slakt"`) {
+		t.Errorf("the ledger does not say slakt was stale: %s", stats)
+	}
+	ids, _ := exports.List(opt.Out, "dhp")
+	m, err := exports.ReadManifest(filepath.Join(opt.Out, "dhp", ids[len(ids)-1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(m.Extra["stale_sources"], "slakt: the snapshot fetched 2026-11-02T04:30:00Z (run 1)") {
+		t.Errorf("manifest extra = %v", m.Extra)
+	}
+
+	// Two days later the last snapshot is too old.
+	now = now.Add(48 * time.Hour)
+	opt.AsOf = asOf.AddDate(0, 0, 3)
+	if _, err := Run(ctx, db, opt); err == nil || !strings.Contains(err.Error(), "more than the 36h0m0s allowed") {
+		t.Fatalf("run with a too old snapshot = %v", err)
+	}
+}
