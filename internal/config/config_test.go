@@ -79,3 +79,26 @@ files = ["csv:machine", "xlsx"]
 		})
 	}
 }
+
+// TestDocumentedExample loads the example configuration of docs/operations.md: the
+// documentation must not show a file that the program refuses.
+func TestDocumentedExample(t *testing.T) {
+	b, err := os.ReadFile("../../docs/operations.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "```toml\n")
+	if !ok {
+		t.Fatal("no TOML example in docs/operations.md")
+	}
+	example, _, _ := strings.Cut(rest, "```")
+	path := filepath.Join(t.TempDir(), "example.toml")
+	os.WriteFile(path, []byte(example), 0o644)
+	c, err := Load(path, func(string) string { return "" })
+	if err != nil {
+		t.Fatalf("Load(docs example): %v", err)
+	}
+	if c.Sources["dataflyt"].URL == "" || c.RawKeepDays != 90 || c.DuckDB.MemoryLimit != "2GB" {
+		t.Errorf("docs example loaded as %+v", c)
+	}
+}
