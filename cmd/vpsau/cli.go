@@ -42,6 +42,7 @@ func commands() []command {
 		{"query", "run analyst SQL against the database", queryCmd},
 		{"explain", "why a producer has its status and deadlines", explainCmd},
 		{"status", "recent runs, watermarks, unconfirmed changes", statusCmd},
+		{"token", "receivers' API tokens: create, list, revoke, rotate", tokenCmd},
 		{"backup", "write a complete copy of the database to a file", backupCmd},
 		{"restore", "replace the database with a backup", restoreCmd},
 		{"erase", "erase a person's name, phone and e-mail on request (statuses stay)", eraseCmd},

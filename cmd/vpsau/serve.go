@@ -2,17 +2,21 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
+	"github.com/dvpsau/vpsau/exports"
+	"github.com/dvpsau/vpsau/internal/api"
 	"github.com/dvpsau/vpsau/internal/config"
 	"github.com/dvpsau/vpsau/internal/fetch"
 	"github.com/dvpsau/vpsau/internal/nightly"
 	"github.com/dvpsau/vpsau/internal/runlock"
 	"github.com/dvpsau/vpsau/internal/schedule"
+	"github.com/dvpsau/vpsau/internal/store"
 )
 
 func serveCmd(ctx context.Context, e env, args []string) error {
@@ -46,31 +50,64 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	}
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
 
-	job := func(ctx context.Context, trigger string) error { return serveRun(ctx, e, cfg, trigger, log) }
+	// One handle on the database for the whole process — scheduled runs, confirmations,
+	// tokens, audit log — opened while used and closed when idle, so that operators'
+	// commands get their turn (docs/architecture.md, "One writer"). DuckDB lets a second
+	// handle of the same process open the file too, and the two would overwrite each
+	// other's writes: nothing in serve may open the database another way.
+	db := &store.Shared{Path: cfg.DB, Opts: storeOptions(cfg), Idle: 2 * time.Second, Wait: cfg.DuckDB.Wait.Duration}
+	defer db.Close()
+	apiSrv := api.New(api.Config{
+		Out: cfg.Out, DB: db, Files: cfg.Outputs(), XLSX: exports.XLSXOptions{MaxRowsPerSheet: cfg.XLSX.MaxRowsPerSheet},
+		RatePerMinute: cfg.Serve.RatePerMinute, Burst: cfg.Serve.RateBurst, Now: e.now, Log: log,
+	})
+
+	job := func(ctx context.Context, trigger string) error { return serveRun(ctx, e, cfg, db, trigger, log) }
 	svc := &schedule.Service{
 		Schedule: sched, Job: job, Grace: cfg.Serve.Grace.Duration, Now: e.now, Log: log,
-		LastSuccess: func(ctx context.Context) (time.Time, error) { return lastSuccess(ctx, e, cfg) },
+		LastSuccess: func(ctx context.Context) (time.Time, error) { return lastSuccess(ctx, cfg, db) },
 	}
 
+	var cert tls.Certificate
+	if cfg.Serve.TLSCert != "" {
+		if cert, err = tls.LoadX509KeyPair(cfg.Serve.TLSCert, cfg.Serve.TLSKey); err != nil {
+			return fmt.Errorf("serve.tls_cert: %w", err)
+		}
+	}
 	ln, err := net.Listen("tcp", cfg.Serve.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           serveMux(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      10 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
+		Handler:           apiSrv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second, // a slow client cannot hold a connection with half a header
+		ReadTimeout:       30 * time.Second, // the largest body is 4 KiB (api.MaxBody)
+		WriteTimeout:      30 * time.Minute, // a whole download; a broken one resumes with Range
+		IdleTimeout:       2 * time.Minute,  // keep-alive between a receiver's requests
+		MaxHeaderBytes:    16 << 10,         // a bearer token and a few headers
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info("serving", "listen", ln.Addr().String(), "schedule", cfg.Serve.Schedule, "db", cfg.DB, "out", cfg.Out)
+	scheme := "http"
+	if cfg.Serve.TLSCert != "" {
+		scheme = "https"
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+		ln = tls.NewListener(ln, srv.TLSConfig)
+	} else if !isLoopback(ln.Addr()) {
+		log.Warn("the API listens beyond loopback without TLS: tokens would cross the network in clear text; configure serve.tls_cert and serve.tls_key, or put a TLS proxy in front")
+	}
+	log.Info("serving", "listen", ln.Addr().String(), "scheme", scheme, "schedule", cfg.Serve.Schedule, "db", cfg.DB, "out", cfg.Out)
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.Serve(ln) }()
+	apiCtx, stopAPI := context.WithCancel(context.WithoutCancel(ctx))
+	apiDone := make(chan struct{})
+	go func() { apiSrv.Run(apiCtx); close(apiDone) }()
 	schedErr := make(chan error, 1)
 	go func() { schedErr <- svc.Run(ctx) }()
 
 	select {
 	case err := <-httpErr:
+		stopAPI()
+		<-apiDone
 		return fmt.Errorf("http: %w", err)
 	case <-ctx.Done():
 	}
@@ -78,35 +115,38 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	srv.Shutdown(shutCtx)
-	if err := <-schedErr; err != nil {
-		return err
+	schedRes := <-schedErr
+	stopAPI()
+	<-apiDone
+	// The requests answered since the last batch (the server has drained) go in now.
+	if err := apiSrv.Flush(context.WithoutCancel(ctx)); err != nil {
+		log.Warn("audit log not written at shutdown", "err", err)
+	}
+	if schedRes != nil {
+		return schedRes
 	}
 	log.Info("stopped")
 	return nil
 }
 
-func serveMux() *http.ServeMux {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write([]byte("ok\n"))
-	})
-	return mux
+// isLoopback reports whether addr is a loopback address.
+func isLoopback(addr net.Addr) bool {
+	a, ok := addr.(*net.TCPAddr)
+	return ok && a.IP.IsLoopback()
 }
 
 // serveRun is one scheduled (or catch-up) run: the same as vpsau run, under the same
-// run lock, with the database open only while it runs.
-func serveRun(ctx context.Context, e env, cfg config.Config, trigger string, log *slog.Logger) error {
+// run lock, through serve's one database handle.
+func serveRun(ctx context.Context, e env, cfg config.Config, db *store.Shared, trigger string, log *slog.Logger) error {
 	lock, err := runlock.Acquire(cfg.DB+".lock", e.now())
 	if err != nil {
 		return err
 	}
 	defer lock.Release()
-	d, err := openDB(ctx, e, cfg)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
+	return db.Use(ctx, func(d *store.DB) error { return serveNight(ctx, e, cfg, d, trigger, log) })
+}
+
+func serveNight(ctx context.Context, e env, cfg config.Config, d *store.DB, trigger string, log *slog.Logger) error {
 	date, _ := businessDate("", e.now())
 	opt := nightlyOptions(e, cfg, date, trigger, log)
 	opt.Inbox = cfg.Serve.Inbox
@@ -142,17 +182,15 @@ func sourceConfigs(cfg config.Config) map[string]fetch.Config {
 
 // lastSuccess returns when the last successful run started (zero if none, or no database
 // yet).
-func lastSuccess(ctx context.Context, e env, cfg config.Config) (time.Time, error) {
+func lastSuccess(ctx context.Context, cfg config.Config, db *store.Shared) (time.Time, error) {
 	if _, err := statFile(cfg.DB); err != nil {
 		return time.Time{}, nil
 	}
-	d, err := openDB(ctx, e, cfg)
-	if err != nil {
-		return time.Time{}, err
-	}
-	defer d.Close()
 	var t *time.Time
-	if err := d.SQL().QueryRowContext(ctx, `SELECT max(started) FROM ops.run WHERE status = 'succeeded'`).Scan(&t); err != nil {
+	err := db.Use(ctx, func(d *store.DB) error {
+		return d.SQL().QueryRowContext(ctx, `SELECT max(started) FROM ops.run WHERE status = 'succeeded'`).Scan(&t)
+	})
+	if err != nil {
 		return time.Time{}, err
 	}
 	if t == nil {

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/dvpsau/vpsau/internal/receiver"
+	"github.com/dvpsau/vpsau/internal/store"
 )
 
 func statusCmd(ctx context.Context, e env, args []string) error {
@@ -43,6 +45,38 @@ func statusCmd(ctx context.Context, e env, args []string) error {
 		       (SELECT count(*) FROM ops.change_log l WHERE l.receiver = r.receiver AND l.endringsnr > coalesce(wm.watermark, 0)) AS unconfirmed_changes,
 		       ex.last_export, ex.exported_to
 		FROM r LEFT JOIN wm USING (receiver) LEFT JOIN ex USING (receiver) ORDER BY r.receiver`, receiver.Names())
+	if err != nil {
+		return err
+	}
+	if err := printRows(e.stdout, rows, "table"); err != nil {
+		rows.Close()
+		return err
+	}
+	rows.Close()
+	return apiStatus(ctx, e, d)
+}
+
+// apiStatus summarises the download API's last 7 days per receiver and token, and the
+// tokens that expire within 14 days.
+func apiStatus(ctx context.Context, e env, d *store.DB) error {
+	since := e.now().Add(-7 * 24 * time.Hour)
+	fmt.Fprintln(e.stdout, "\nAPI requests, last 7 days (ops.api_request):")
+	rows, err := d.SQL().QueryContext(ctx, `SELECT coalesce(receiver, '') AS receiver, coalesce(token_name, '') AS token,
+		       count(*) AS requests, count(*) FILTER (status BETWEEN 200 AND 399) AS ok,
+		       count(*) FILTER (status IN (401, 403)) AS refused, count(*) FILTER (status = 429) AS limited,
+		       count(*) FILTER (status >= 500) AS failed, sum(bytes) AS bytes, max(time) AS last
+		FROM ops.api_request WHERE time >= ? GROUP BY ALL ORDER BY receiver, token`, since)
+	if err != nil {
+		return err
+	}
+	if err := printRows(e.stdout, rows, "table"); err != nil {
+		rows.Close()
+		return err
+	}
+	rows.Close()
+	fmt.Fprintln(e.stdout, "\nAPI tokens expiring within 14 days:")
+	rows, err = d.SQL().QueryContext(ctx, `SELECT receiver, name, token_id, expires FROM ops.api_token
+		WHERE revoked IS NULL AND expires > ? AND expires <= ? AND replaced_by IS NULL ORDER BY expires`, e.now(), e.now().Add(14*24*time.Hour))
 	if err != nil {
 		return err
 	}
