@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -69,6 +70,19 @@ func runCmd(ctx context.Context, e env, args []string) error {
 		defer fmt.Fprint(e.stderr, "\r\033[K")
 	}
 
+	if at := e.getenv("VPSAU_TEST_KILL_AT"); at != "" {
+		// For the crash tests only: the process kills itself (SIGKILL) as the named stage
+		// begins, as a power cut would.
+		show := opt.Progress
+		opt.Progress = func(stage string) {
+			if show != nil {
+				show(stage)
+			}
+			if stage == at {
+				syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			}
+		}
+	}
 	if *demo {
 		opt.Trigger = "demo"
 		dir, err := os.MkdirTemp("", "vpsau-demo-inbox-")

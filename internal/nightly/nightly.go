@@ -160,6 +160,18 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 		}
 	}
 	sum.Origin = origin
+	// The caller holds the run lock: a run still marked running was killed. Its
+	// transaction never committed (or, killed while publishing, the next export repeats
+	// what it published); staging folders it left behind are swept.
+	if err := c.Exec(ctx, `UPDATE ops.run SET status = 'abandoned', error = 'the process ended before the run finished'
+		WHERE status = 'running'`); err != nil {
+		return sum, fmt.Errorf("ledger: %w", err)
+	}
+	for _, name := range receiver.Names() {
+		if _, err := exports.Sweep(opt.Out, name); err != nil {
+			return sum, err
+		}
+	}
 	if err := c.QueryRow(ctx, `INSERT INTO ops.run (run_id, trigger, business_date, started, status, origin)
 		SELECT coalesce(max(run_id), 0) + 1, ?, ?, ?, 'running', ? FROM ops.run RETURNING run_id`,
 		opt.Trigger, opt.AsOf, start, origin).Scan(&sum.RunID); err != nil {
@@ -293,6 +305,7 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 			return err
 		}
 		stage("audit", t0)
+		progress("commit")
 		return c.Exec(ctx, `UPDATE ops.run SET sys_time = ? WHERE run_id = ?`, sum.SysTime, sum.RunID)
 	})
 	if err != nil {
@@ -303,11 +316,12 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 	// them all.
 	progress("export")
 	t0 = opt.Now()
-	manifests, err := exportAll(ctx, c, opt, sum, receivers)
+	manifests, err := exportAll(ctx, c, opt, sum, receivers, progress)
 	if err != nil {
 		return sum, fmt.Errorf("export: %w", err)
 	}
 	sum.Exports = manifests
+	progress("rejects")
 	if err := writeRejects(ctx, c, opt.Out, sum.RunID); err != nil {
 		return sum, err
 	}
@@ -325,6 +339,7 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 	} else if len(removed) > 0 {
 		log.Info("raw payloads removed", "folders", len(removed))
 	}
+	progress("finish")
 	return sum, nil
 }
 
@@ -370,7 +385,7 @@ func Watermark(ctx context.Context, c *store.Conn, name string) (int64, error) {
 	return n, err
 }
 
-func exportAll(ctx context.Context, c *store.Conn, opt Options, sum Summary, receivers []receiver.Receiver) ([]exports.Manifest, error) {
+func exportAll(ctx context.Context, c *store.Conn, opt Options, sum Summary, receivers []receiver.Receiver, progress func(string)) ([]exports.Manifest, error) {
 	to, err := receiver.LastChange(ctx, c, time.Time{})
 	if err != nil {
 		return nil, err
@@ -382,6 +397,7 @@ func exportAll(ctx context.Context, c *store.Conn, opt Options, sum Summary, rec
 		}
 	}
 	for _, r := range receivers {
+		progress("stage " + r.Name)
 		from, err := Watermark(ctx, c, r.Name)
 		if err != nil {
 			discard()
@@ -399,6 +415,7 @@ func exportAll(ctx context.Context, c *store.Conn, opt Options, sum Summary, rec
 	}
 	var out []exports.Manifest
 	for i, s := range staged {
+		progress("publish " + s.Manifest().Receiver)
 		if err := s.Publish(); err != nil {
 			discard()
 			return out, fmt.Errorf("%w (published %d of %d receivers; the next run repeats them all)", err, i, len(staged))
