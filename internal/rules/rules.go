@@ -1,7 +1,9 @@
 // Package rules computes the programme's rules for a business date: it writes the run's
 // parameters to model.param and runs the SQL models of sql/models in order (coverage,
-// deadlines, status, key figures, findings, notifications). Every assumption of the
-// programme is a parameter with the default of DOMAIN.md.
+// deadlines, status, key figures, findings, notifications; then the history of the
+// computed status and deadlines, the comments on the models' tables and the analytics
+// views over them). Every assumption of the programme is a parameter with the default of
+// DOMAIN.md.
 package rules
 
 import (
@@ -93,6 +95,18 @@ var steps = []step{
 	{file: "070_keyfigures.sql"},
 	{file: "080_findings.sql"},
 	{file: "090_notifications.sql"},
+	{file: "900_status_history.sql", history: &history.Spec{
+		Target: "model.status_h", Stage: "stg_status_h",
+		Cols: []string{"produsentnr", "orgnr", "kommunenr", "fylke", "grunnlag_aar", "vinterfora_sau", "omfattet",
+			"innrullert_dato", "forste_frist", "besoksfrist", "kursfrist", "lukkefrist", "apne_avvik",
+			"kurs_fullfort", "telte_besok", "siste_telte_besok", "neste_frist", "status"},
+	}},
+	{file: "910_deadline_history.sql", history: &history.Spec{
+		Target: "model.deadline_h", Stage: "stg_deadline_h",
+		Cols: []string{"produsentnr", "fristtype", "avvik_id", "beregnet", "forlenget_til", "frist"},
+	}},
+	{file: "980_comments.sql"},
+	{file: "990_analytics.sql"},
 }
 
 // Timing is how long one model took.
