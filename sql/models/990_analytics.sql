@@ -359,7 +359,7 @@ COMMENT ON VIEW analytics.run IS 'The run ledger: one row per run of the nightly
 COMMENT ON COLUMN analytics.run.run_id IS 'Run number, rising.';
 COMMENT ON COLUMN analytics.run.trigger IS 'What started it (code list trigger).';
 COMMENT ON COLUMN analytics.run.business_date IS 'The business date (--as-of) the rules were computed for.';
-COMMENT ON COLUMN analytics.run.status IS 'Outcome (code list run_status): running, succeeded, failed.';
+COMMENT ON COLUMN analytics.run.status IS 'Outcome (code list run_status): running, succeeded, failed, abandoned.';
 COMMENT ON COLUMN analytics.run.started IS 'Wall-clock start.';
 COMMENT ON COLUMN analytics.run.finished IS 'Wall-clock end; empty while running or after a crash.';
 COMMENT ON COLUMN analytics.run.seconds IS 'Duration in seconds.';
