@@ -453,6 +453,25 @@ func TestServe(t *testing.T) {
 	if resp != nil {
 		resp.Body.Close()
 	}
+	// Prometheus metrics of the run (set when the run has finished).
+	var body []byte
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		resp, err = http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(body), "vpsau_runs_total") {
+			break
+		}
+	}
+	for _, want := range []string{`vpsau_producers{status="DVP_TREKK"} 1`, `vpsau_source_rows{source="dataflyt/producers"} 3`,
+		`vpsau_runs_total{status="succeeded"} 1`, "vpsau_last_success_timestamp_seconds 1.7990532e+09"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
 	stop()
 	select {
 	case code := <-done:

@@ -13,6 +13,7 @@ import (
 	"github.com/dvpsau/vpsau/internal/api"
 	"github.com/dvpsau/vpsau/internal/config"
 	"github.com/dvpsau/vpsau/internal/fetch"
+	"github.com/dvpsau/vpsau/internal/metrics"
 	"github.com/dvpsau/vpsau/internal/nightly"
 	"github.com/dvpsau/vpsau/internal/runlock"
 	"github.com/dvpsau/vpsau/internal/schedule"
@@ -62,7 +63,13 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 		RatePerMinute: cfg.Serve.RatePerMinute, Burst: cfg.Serve.RateBurst, Now: e.now, Log: log,
 	})
 
-	job := func(ctx context.Context, trigger string) error { return serveRun(ctx, e, cfg, db, trigger, log) }
+	// Prometheus metrics at /metrics: the last successful run's figures (from the
+	// database at start, then from each run).
+	m := metrics.New()
+	if _, err := statFile(cfg.DB); err == nil {
+		db.Use(ctx, func(d *store.DB) error { return m.Load(ctx, d) })
+	}
+	job := func(ctx context.Context, trigger string) error { return serveRun(ctx, e, cfg, db, m, trigger, log) }
 	svc := &schedule.Service{
 		Schedule: sched, Job: job, Grace: cfg.Serve.Grace.Duration, Now: e.now, Log: log,
 		LastSuccess: func(ctx context.Context) (time.Time, error) { return lastSuccess(ctx, cfg, db) },
@@ -79,7 +86,7 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           apiSrv.Handler(),
+		Handler:           withMetrics(apiSrv.Handler(), m),
 		ReadHeaderTimeout: 10 * time.Second, // a slow client cannot hold a connection with half a header
 		ReadTimeout:       30 * time.Second, // the largest body is 4 KiB (api.MaxBody)
 		WriteTimeout:      30 * time.Minute, // a whole download; a broken one resumes with Range
@@ -137,16 +144,24 @@ func isLoopback(addr net.Addr) bool {
 
 // serveRun is one scheduled (or catch-up) run: the same as vpsau run, under the same
 // run lock, through serve's one database handle.
-func serveRun(ctx context.Context, e env, cfg config.Config, db *store.Shared, trigger string, log *slog.Logger) error {
+// withMetrics serves /metrics beside the API.
+func withMetrics(api http.Handler, m *metrics.Metrics) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	mux.Handle("/", api)
+	return mux
+}
+
+func serveRun(ctx context.Context, e env, cfg config.Config, db *store.Shared, m *metrics.Metrics, trigger string, log *slog.Logger) error {
 	lock, err := runlock.Acquire(cfg.DB+".lock", e.now())
 	if err != nil {
 		return err
 	}
 	defer lock.Release()
-	return db.Use(ctx, func(d *store.DB) error { return serveNight(ctx, e, cfg, d, trigger, log) })
+	return db.Use(ctx, func(d *store.DB) error { return serveNight(ctx, e, cfg, d, m, trigger, log) })
 }
 
-func serveNight(ctx context.Context, e env, cfg config.Config, d *store.DB, trigger string, log *slog.Logger) error {
+func serveNight(ctx context.Context, e env, cfg config.Config, d *store.DB, m *metrics.Metrics, trigger string, log *slog.Logger) error {
 	date, _ := businessDate("", e.now())
 	opt := nightlyOptions(e, cfg, date, trigger, log)
 	opt.Inbox = cfg.Serve.Inbox
@@ -154,6 +169,7 @@ func serveNight(ctx context.Context, e env, cfg config.Config, d *store.DB, trig
 		opt.Sources = sourceConfigs(cfg)
 	}
 	sum, err := nightly.Run(ctx, d, opt)
+	m.Observe(sum, err, e.now())
 	if err != nil {
 		return fmt.Errorf("run %d failed: %w; nothing was published", sum.RunID, err)
 	}

@@ -109,6 +109,7 @@ type Summary struct {
 	Sources  []land.Result
 	Rejects  int64
 	Findings int64
+	Statuses map[string]int64 // producers per status
 	Changes  map[string]history.Diff
 	Exports  []exports.Manifest
 	Rules    []rules.Timing
@@ -273,6 +274,9 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 		if err := c.QueryRow(ctx, `SELECT count(*) FROM ops.finding WHERE run_id = ?`, sum.RunID).Scan(&sum.Findings); err != nil {
 			return fmt.Errorf("findings: %w", err)
 		}
+		if sum.Statuses, err = statusCounts(ctx, c); err != nil {
+			return err
+		}
 		stage("rules", t0)
 
 		progress("receivers")
@@ -341,6 +345,25 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 	}
 	progress("finish")
 	return sum, nil
+}
+
+// statusCounts counts the producers per status the rules computed.
+func statusCounts(ctx context.Context, c *store.Conn) (map[string]int64, error) {
+	rows, err := c.Query(ctx, `SELECT status, count(*) FROM model.status GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("statuses: %w", err)
+	}
+	defer rows.Close()
+	m := map[string]int64{}
+	for rows.Next() {
+		var s string
+		var n int64
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, err
+		}
+		m[s] = n
+	}
+	return m, rows.Err()
 }
 
 // systems lists the source systems of the entities, in order.
