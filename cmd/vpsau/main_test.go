@@ -548,3 +548,15 @@ func TestBackupRestoreErase(t *testing.T) {
 		t.Errorf("after erasure: %q", q)
 	}
 }
+
+func TestProgressBar(t *testing.T) {
+	var buf bytes.Buffer
+	now := time.Date(2027, 1, 4, 3, 30, 0, 0, time.UTC)
+	p := progressBar(&buf, func() time.Time { now = now.Add(time.Second); return now })
+	p("fetch")
+	p("land dataflyt/producers")
+	got := buf.String()
+	if !strings.Contains(got, "[........................]  1/28  fetch") || !strings.Contains(got, "[#.......................]  2/28  land dataflyt/producers") {
+		t.Errorf("progress = %q", got)
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/dvpsau/vpsau/internal/config"
 	"github.com/dvpsau/vpsau/internal/fetch"
 	"github.com/dvpsau/vpsau/internal/nightly"
+	"github.com/dvpsau/vpsau/internal/receiver"
 	"github.com/dvpsau/vpsau/internal/runlock"
 )
 
@@ -66,7 +67,7 @@ func runCmd(ctx context.Context, e env, args []string) error {
 		w = io.Discard
 	}
 	if isTerminal(e.stderr) && !*quiet {
-		opt.Progress = func(stage string) { fmt.Fprintf(e.stderr, "\r\033[K%s …", stage) }
+		opt.Progress = progressBar(e.stderr, e.now)
 		defer fmt.Fprint(e.stderr, "\r\033[K")
 	}
 
@@ -207,5 +208,27 @@ func nightlyOptions(e env, cfg config.Config, date time.Time, trigger string, lo
 		Guard:   nightly.Guard{MaxShare: cfg.Guard.MaxShare, MinRows: cfg.Guard.MinRows},
 		Analyst: nightly.AnalystCopy{Path: cfg.AnalystCopyPath(), Pseudonymise: cfg.Analyst.Pseudonymise, Salt: cfg.Analyst.Salt},
 		Log:     log,
+	}
+}
+
+// progressBar draws the run's stages as a bar on a terminal, on one line:
+//
+//	[########............]  9/29  land portal/visits  00:04
+func progressBar(w io.Writer, now func() time.Time) func(string) {
+	// fetch, each entity, rules, receivers, audit, commit, stage and publish per receiver,
+	// rejects, analyst copy, finish
+	total := 1 + len(nightly.Entities()) + 4 + 2*len(receiver.Names()) + 3
+	start := now()
+	n := 0
+	return func(stage string) {
+		n++
+		if n > total {
+			n = total
+		}
+		const width = 24
+		done := width * n / total
+		el := now().Sub(start).Round(time.Second)
+		fmt.Fprintf(w, "\r\033[K[%s%s] %2d/%d  %-28s %02d:%02d", strings.Repeat("#", done), strings.Repeat(".", width-done),
+			n, total, stage, int(el.Minutes()), int(el.Seconds())%60)
 	}
 }
