@@ -24,6 +24,7 @@ import (
 // Options tune how the database is opened.
 type Options struct {
 	ReadOnly    bool
+	Bare        bool   // apply no migrations (for the benchmarks' bare-DuckDB floors)
 	MemoryLimit string // DuckDB memory_limit, e.g. "4GB"; empty = DuckDB's default
 	Threads     int    // 0 = DuckDB's default
 	TempDir     string // spill folder; empty = DuckDB's default (beside the file)
@@ -67,7 +68,7 @@ func Open(ctx context.Context, file string, opts Options) (*DB, error) {
 		db.sql.Close()
 		return nil, busyError(file, err)
 	}
-	if !opts.ReadOnly {
+	if !opts.ReadOnly && !opts.Bare {
 		if err := db.migrate(ctx); err != nil {
 			db.sql.Close()
 			return nil, err
