@@ -1,0 +1,78 @@
+package nightly
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/dvpsau/vpsau/fixtures/fakesrc"
+	"github.com/dvpsau/vpsau/fixtures/generate"
+	"github.com/dvpsau/vpsau/internal/fetch"
+	"github.com/dvpsau/vpsau/internal/intake"
+	"github.com/dvpsau/vpsau/internal/land"
+	"github.com/dvpsau/vpsau/internal/store"
+)
+
+// BenchmarkIngestHTTP compares ingest over HTTP — every source pulled page by page from
+// the fake source servers on loopback (OAuth2, JSON), stored verbatim, then landed — with
+// ingest from the file drop of the same data (copied verbatim, then landed), side by side:
+//
+//	go test ./internal/nightly/ -run '^$' -bench IngestHTTP -count 5 [-nscale 10]
+func BenchmarkIngestHTTP(b *testing.B) {
+	ctx := context.Background()
+	asOf := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	inbox := b.TempDir()
+	if _, err := generate.Inbox(inbox, generate.Config{Scale: *nightScale, Seed: 1, AsOf: asOf, BadShare: 0.001}); err != nil {
+		b.Fatal(err)
+	}
+	set, err := fakesrc.Start(ctx, inbox, fakesrc.Options{ClientID: "id", ClientSecret: "s"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer set.Close()
+	log := slog.New(slog.DiscardHandler)
+	clients := map[string]*fetch.Client{}
+	for sys, u := range set.URLs {
+		clients[sys] = fetch.New(sys, fetch.Config{BaseURL: u, ClientID: "id", ClientSecret: "s"}, log)
+	}
+	ingest := func(b *testing.B, viaHTTP bool) {
+		for b.Loop() {
+			b.StopTimer()
+			dir := b.TempDir()
+			db, err := store.Open(ctx, filepath.Join(dir, "i.duckdb"), store.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			c, _ := db.Conn(ctx)
+			raw := filepath.Join(dir, "raw")
+			b.StartTimer()
+			if viaHTTP {
+				_, err = intake.FromHTTP(ctx, raw, clients, Entities(), log)
+			} else {
+				_, err = intake.FromInbox(inbox, raw, Entities())
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			err = c.InTx(ctx, func() error {
+				for _, e := range Entities() {
+					if _, err := land.Entity(ctx, c, raw, e, land.Options{RunID: 1, SysTime: time.Now(), AsOf: asOf}); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			c.Close()
+			db.Close()
+			b.StartTimer()
+		}
+	}
+	b.Run("file-drop", func(b *testing.B) { ingest(b, false) })
+	b.Run("http", func(b *testing.B) { ingest(b, true) })
+}
