@@ -21,9 +21,20 @@ demo:
 build:
     go build -o vpsau ./cmd/vpsau
 
-# benchmarks (docs/benchmarks.md); count = repetitions for medians
+# every benchmark of docs/benchmarks.md: a warm-up, then count runs each, side by side;
+# BenchmarkYear builds a year of nightly history once into .bench/ (about an hour) and
+# reuses it; the table of medians and ratios goes to bench.md
 bench count="5":
-    go test -run '^$' -bench . -benchmem -count {{count}} ./... | tee bench.txt
+    go test -run '^$' -bench '^Benchmark(Ingest|IngestHTTP|Night|Rules|XLSX|CSV)$' -benchtime 1x ./internal/... ./exports/ > /dev/null
+    go test -run '^$' -bench '^Benchmark(Ingest|IngestHTTP|Night|Rules|XLSX|CSV|Inbox)$' -benchmem -count {{count}} -timeout 4h ./internal/... ./exports/ ./fixtures/... | tee bench.txt
+    go test ./internal/nightly/ -run '^$' -bench '^BenchmarkYear$' -benchtime 3x -timeout 5h -yearcache .bench | tee -a bench.txt
+    go run ./scripts/benchtable < bench.txt | tee bench.md
+
+# a whole night and the ingest at a larger scale (10 or 100), against their floors
+bench-scale scale="10" count="3":
+    go test ./internal/nightly/ -run '^$' -bench '^Benchmark(Night|IngestHTTP)$' -count {{count}} -timeout 6h -nscale {{scale}} | tee bench-{{scale}}.txt
+    go test ./internal/land/ -run '^$' -bench '^BenchmarkIngest$' -count {{count}} -timeout 6h -scale {{scale}} | tee -a bench-{{scale}}.txt
+    go run ./scripts/benchtable < bench-{{scale}}.txt | tee bench-{{scale}}.md
 
 # fuzz every target for a while each (default 30s)
 fuzz time="30s":
@@ -35,3 +46,8 @@ fuzz time="30s":
         go test -run '^$' -fuzz "^$t\$" -fuzztime {{time}} "$pkg"
       done
     done
+
+# the download API against nginx serving the same files (docs/benchmarks.md): clients, seconds per run, runs
+bench-api clients="50" seconds="15" reps="3":
+    command -v nginx >/dev/null || apt-get install -y nginx
+    bash scripts/bench-api.sh {{clients}} {{seconds}} {{reps}}
