@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/dvpsau/vpsau/internal/config"
 	"github.com/dvpsau/vpsau/internal/runlock"
 	"github.com/dvpsau/vpsau/internal/store"
 )
@@ -27,22 +28,8 @@ func backupCmd(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	// Under the run lock: no run writes while the copy is made.
-	lock, err := runlock.Acquire(cfg.DB+".lock", e.now())
+	err = withLockedConn(ctx, e, cfg, func(c *store.Conn) error { return store.CopyTo(ctx, c, *to, nil) })
 	if err != nil {
-		return err
-	}
-	defer lock.Release()
-	d, err := openExisting(ctx, e, cfg)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	c, err := d.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if err := store.CopyTo(ctx, c, *to, nil); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
 	st, _ := os.Stat(*to)
@@ -126,4 +113,25 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	return out.Close()
+}
+
+// withLockedConn runs fn on a connection to the existing database while holding the run
+// lock, so that no run writes meanwhile.
+func withLockedConn(ctx context.Context, e env, cfg config.Config, fn func(*store.Conn) error) error {
+	lock, err := runlock.Acquire(cfg.DB+".lock", e.now())
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	d, err := openExisting(ctx, e, cfg)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	c, err := d.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return fn(c)
 }

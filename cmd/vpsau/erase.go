@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/dvpsau/vpsau/internal/runlock"
+	"github.com/dvpsau/vpsau/internal/store"
 )
 
 // erased lists, per kind of person, the columns that identify the person and are erased
@@ -44,36 +44,23 @@ func eraseCmd(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	lock, err := runlock.Acquire(cfg.DB+".lock", e.now())
-	if err != nil {
-		return err
-	}
-	defer lock.Release()
-	d, err := openExisting(ctx, e, cfg)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	c, err := d.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
 	var total int64
-	err = c.InTx(ctx, func() error {
-		for _, t := range erased[kind] {
-			var sets []string
-			for _, col := range t.cols {
-				sets = append(sets, col+" = CASE WHEN "+col+" IS NULL THEN NULL ELSE '(slettet)' END")
+	err = withLockedConn(ctx, e, cfg, func(c *store.Conn) error {
+		return c.InTx(ctx, func() error {
+			for _, t := range erased[kind] {
+				var sets []string
+				for _, col := range t.cols {
+					sets = append(sets, col+" = CASE WHEN "+col+" IS NULL THEN NULL ELSE '(slettet)' END")
+				}
+				n, err := c.ExecCount(ctx, "UPDATE "+t.table+" SET "+strings.Join(sets, ", ")+" WHERE "+t.key+" = ?", id)
+				if err != nil {
+					return fmt.Errorf("erase %s: %w", t.table, err)
+				}
+				total += n
 			}
-			n, err := c.ExecCount(ctx, "UPDATE "+t.table+" SET "+strings.Join(sets, ", ")+" WHERE "+t.key+" = ?", id)
-			if err != nil {
-				return fmt.Errorf("erase %s: %w", t.table, err)
-			}
-			total += n
-		}
-		return c.Exec(ctx, `INSERT INTO ops.erasure (erased, subject_kind, subject, reason, versions) VALUES (?, ?, ?, ?, ?)`,
-			e.now(), kind, id, *reason, total)
+			return c.Exec(ctx, `INSERT INTO ops.erasure (erased, subject_kind, subject, reason, versions) VALUES (?, ?, ?, ?, ?)`,
+				e.now(), kind, id, *reason, total)
+		})
 	})
 	if err != nil {
 		return err

@@ -20,6 +20,7 @@ import (
 
 	"github.com/dvpsau/vpsau/docs"
 	"github.com/dvpsau/vpsau/exports"
+	"github.com/dvpsau/vpsau/internal/receiver"
 	"github.com/dvpsau/vpsau/internal/store"
 	"github.com/dvpsau/vpsau/internal/token"
 )
@@ -56,10 +57,11 @@ type Config struct {
 
 // Server serves the API. Make it with New, serve Handler, and run Run beside it.
 type Server struct {
-	cfg    Config
-	mux    *http.ServeMux
-	limits *limiter
-	deltas chan struct{}
+	cfg       Config
+	mux       *http.ServeMux
+	receivers map[string]receiver.Receiver
+	limits    *limiter
+	deltas    chan struct{}
 
 	tokMu     sync.RWMutex
 	tokens    map[string]token.Token
@@ -111,6 +113,10 @@ func New(cfg Config) *Server {
 		deltas:    make(chan struct{}, cfg.Deltas),
 		manifests: map[string]*cachedManifest{},
 		audit:     auditLog{max: cfg.AuditMax},
+		receivers: map[string]receiver.Receiver{},
+	}
+	for _, r := range receiver.All() {
+		s.receivers[r.Name] = r
 	}
 	s.mux = http.NewServeMux()
 	for _, rt := range s.routes() {

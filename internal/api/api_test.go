@@ -57,7 +57,7 @@ var asOf = time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC)
 
 // night runs the pipeline once for the package on the worked one-night example and
 // returns the folder with its database (v.duckdb) and published exports (out/).
-func night(t *testing.T) string {
+func night(t testing.TB) string {
 	t.Helper()
 	nightOnce.Do(func() {
 		nightDir, nightErr = os.MkdirTemp("", "vpsau-api-test-")
@@ -94,7 +94,7 @@ func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 // env is one test's API: its own copy of the night's database, the night's exports, a
 // server over real HTTP, and a token per receiver.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	api    *Server
 	http   *httptest.Server
 	db     *store.Shared
@@ -103,7 +103,7 @@ type env struct {
 	tokens map[string]string // receiver → token
 }
 
-func newEnv(t *testing.T, tune func(*Config)) *env {
+func newEnv(t testing.TB, tune func(*Config)) *env {
 	t.Helper()
 	dir := night(t)
 	dbPath := filepath.Join(t.TempDir(), "v.duckdb")
@@ -196,7 +196,7 @@ func (e *env) do(method, path, tok string, body string, header ...string) respon
 }
 
 // problems decodes an error answer.
-func problems(t *testing.T, b []byte) []problem {
+func problems(t testing.TB, b []byte) []problem {
 	t.Helper()
 	var p []problem
 	if err := json.Unmarshal(b, &p); err != nil {
@@ -213,7 +213,7 @@ func fields(p []problem) []string {
 	return out
 }
 
-func lastExport(t *testing.T, r string) string {
+func lastExport(t testing.TB, r string) string {
 	t.Helper()
 	ids, err := exports.List(filepath.Join(night(t), "out"), r)
 	if err != nil || len(ids) == 0 {
@@ -721,5 +721,36 @@ func TestRoutesMatchOpenAPI(t *testing.T) {
 	r := e.do("GET", "/openapi.json", "", "")
 	if r.status != 200 || !bytes.Equal(r.body, docs.OpenAPI) {
 		t.Errorf("GET /openapi.json = %d, not the checked-in document", r.status)
+	}
+}
+
+// BenchmarkRequest measures the cost of one authenticated request over real HTTP: a
+// manifest (small, from memory) and a data file (from disk).
+func BenchmarkRequest(b *testing.B) {
+	e := newEnv(b, func(c *Config) { c.RatePerMinute, c.Burst = 1e9, 1e9 })
+	id := lastExport(b, "dhp")
+	for _, file := range []string{exports.ManifestName, "dhp.csv"} {
+		b.Run(file, func(b *testing.B) {
+			path := e.http.URL + "/v1/receivers/dhp/exports/" + id + "/" + file
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+			b.SetParallelism(4)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					req, _ := http.NewRequest("GET", path, nil)
+					req.Header.Set("Authorization", "Bearer "+e.tokens["dhp"])
+					resp, err := client.Do(req)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != 200 {
+						b.Errorf("status %d", resp.StatusCode)
+						return
+					}
+				}
+			})
+		})
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/dvpsau/vpsau/internal/receiver"
 	"github.com/dvpsau/vpsau/internal/store"
 	"github.com/dvpsau/vpsau/internal/token"
 )
@@ -21,7 +20,8 @@ func (s *Server) authorize(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		info := infoOf(r.Context())
 		name := r.PathValue("receiver")
-		if _, ok := receiver.Lookup(name); ok && info != nil {
+		_, known := s.receivers[name]
+		if known && info != nil {
 			info.receiver = name
 		}
 		t, status, msg := s.authenticate(r)
@@ -46,7 +46,7 @@ func (s *Server) authorize(next http.HandlerFunc) http.HandlerFunc {
 			writeError(w, http.StatusTooManyRequests, problem{Message: "rate limit: " + strconv.Itoa(s.cfg.RatePerMinute) + " requests a minute per token"})
 			return
 		}
-		if _, ok := receiver.Lookup(name); !ok {
+		if !known {
 			writeError(w, http.StatusNotFound, problem{Field: "receiver", Message: "no such receiver"})
 			return
 		}

@@ -21,7 +21,7 @@ import (
 // file: computed from the database into a temporary folder (the database is let go
 // before the file is sent), then served like a published file.
 func (s *Server) delta(w http.ResponseWriter, r *http.Request) {
-	rc, _ := receiver.Lookup(r.PathValue("receiver"))
+	rc := s.receivers[r.PathValue("receiver")]
 	problems := unknownParams(r, []string{"since", "format"})
 	q := r.URL.Query()
 	var since int64
