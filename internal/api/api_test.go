@@ -376,7 +376,12 @@ func TestBusyDatabase(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatal(err)
 	}
-	r = e.do("POST", "/v1/receivers/dhp/confirmations", e.tokens["dhp"], `{"endringsnr": 3, "referanse": "busy"}`)
+	for try := 0; try < 5; try++ { // opening the file counts against DBWait: a loaded machine may need a second go
+		r = e.do("POST", "/v1/receivers/dhp/confirmations", e.tokens["dhp"], `{"endringsnr": 3, "referanse": "busy"}`)
+		if r.status != 503 {
+			break
+		}
+	}
 	if r.status != 201 {
 		t.Errorf("confirm after = %d %s, want 201", r.status, r.body)
 	}
