@@ -32,8 +32,9 @@ func explainCmd(ctx context.Context, e env, args []string) error {
 	return explain(ctx, e.stdout, d, p)
 }
 
-// explain prints the chain of evidence behind a producer's status, from the tables the
-// last run computed.
+// explain prints the chain of evidence behind a producer's status, from what the last
+// run computed: the rules' tables for the evidence, the analytics views for the
+// deadlines, the status, its history over the runs and the findings.
 func explain(ctx context.Context, w io.Writer, d *store.DB, p string) error {
 	q := d.SQL()
 	var asOf sql.NullString
@@ -43,7 +44,7 @@ func explain(ctx context.Context, w io.Writer, d *store.DB, p string) error {
 		return fmt.Errorf("no run has computed the rules yet (%v)", oneLine(err.Error()))
 	}
 	var exists bool
-	if err := q.QueryRowContext(ctx, `SELECT count(*) > 0 FROM model.status WHERE produsentnr = ?`, p).Scan(&exists); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT count(*) > 0 FROM analytics.status WHERE produsentnr = ?`, p).Scan(&exists); err != nil {
 		return err
 	}
 	if !exists {
@@ -93,17 +94,20 @@ func explain(ctx context.Context, w io.Writer, d *store.DB, p string) error {
 			FROM cur.deviation d, model.param prm WHERE d.produsentnr = ? ORDER BY d.lukkefrist`},
 		{"Extensions (an extension only moves a deadline later)", `SELECT fristtype, avvik_id, ny_frist, innvilget_av
 			FROM cur.extension WHERE produsentnr = ? ORDER BY fristtype, ny_frist`},
-		{"Deadlines", `SELECT fristtype, avvik_id, beregnet, forlenget_til, frist, dager_overskredet
-			FROM model.deadline WHERE produsentnr = ? ORDER BY frist`},
+		{"Deadlines (escalation: FRIST_OVERSKREDET 1–15 days, DVP_TREKK from day 16, KSL after 45)", `SELECT fristtype, avvik_id, beregnet, forlenget_til, frist, dager_overskredet, trinn
+			FROM analytics.deadline WHERE produsentnr = ? ORDER BY frist`},
 		{"Status", `SELECT s.status, s.omfattet, s.innrullert_dato, s.besoksfrist, s.kursfrist, s.lukkefrist, s.apne_avvik,
 			s.tidligste_overskredet, s.dager_overskredet, s.dvp_trekk, s.trekk_fra, s.ksl_avvik,
 			prm.deduction_day AS trekk_fra_dag, prm.ksl_days AS ksl_etter_dager
-			FROM model.status s, model.param prm WHERE s.produsentnr = ?`},
+			FROM analytics.status s, model.param prm WHERE s.produsentnr = ?`},
+		{"Status over the runs (the latest 10 versions; each holds from its run up to the next)", `SELECT from_run AS run, from_business_date AS fra,
+			to_business_date AS til, status, innrullert_dato, besoksfrist, kursfrist, lukkefrist, apne_avvik
+			FROM analytics.status_history WHERE produsentnr = ? ORDER BY from_run DESC LIMIT 10`},
 		{"Key figures: agreements and reservation", `SELECT 'agreement' AS hva, vet_id AS verdi, NULL AS registrert FROM model.active_agreement WHERE produsentnr = ?
 			UNION ALL SELECT 'reservation', CASE WHEN reservert THEN 'reservert' ELSE 'ikke reservert' END, registrert
 			FROM model.reservation_state WHERE produsentnr = ?`},
-		{"Findings of the run", `SELECT severity, check_code, ref, message FROM ops.finding
-			WHERE run_id = (SELECT run_id FROM model.param) AND produsentnr = ? ORDER BY severity, check_code, ref`},
+		{"Findings of the run", `SELECT severity, check_code, ref, message FROM analytics.finding
+			WHERE latest_run AND produsentnr = ? ORDER BY severity, check_code, ref`},
 	}
 	for _, s := range steps {
 		args := []any{p}

@@ -253,7 +253,7 @@ func TestAnalystCommands(t *testing.T) {
 	}{
 		{"explain a deduction", []string{"explain", "3000000002", "--db", db}, 0, []string{
 			"Producer 3000000002 as of business date 2027-01-04", "DVP_TREKK", "Y1", "2026-12-01", "2026-12-17",
-			"counted: the vet was approved on the visit date", "2027-11-05"}},
+			"counted: the vet was approved on the visit date", "2027-11-05", "Status over the runs", "trinn"}},
 		{"explain a new producer", []string{"explain", "--db", db, "3000000003"}, 0, []string{"INNRULLERT", "2027-05-04", "31"}},
 		{"explain unknown", []string{"explain", "9999999999", "--db", db}, 1, []string{"not in the producer register"}},
 		{"query csv", []string{"query", "--db", db, "--format", "csv", "SELECT produsentnr, status FROM model.status ORDER BY 1"}, 0, []string{

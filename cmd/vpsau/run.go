@@ -177,6 +177,12 @@ func printSummary(w io.Writer, s nightly.Summary, db, out string) {
 	sort.Strings(stages)
 	fmt.Fprintf(w, "\nrejects: %d (%s)  findings: %d  database: %s\nstages: %s\n",
 		s.Rejects, filepath.Join(out, "rejects", fmt.Sprintf("run-%06d.csv", s.RunID)), s.Findings, db, strings.Join(stages, ", "))
+	if s.Report != "" {
+		fmt.Fprintf(w, "report: %s  parquet: %s\n", s.Report, s.Parquet)
+	}
+	for _, warn := range s.Warnings {
+		fmt.Fprintf(w, "warning: %s (the run succeeded and published)\n", warn)
+	}
 }
 
 // isTerminal reports whether w is a character device (a terminal).

@@ -161,7 +161,7 @@ func (p *Parser) Parse(raw []string) ([]any, []Problem) {
 		}
 		v, reason := parseField(f, s, p.asOf)
 		if reason != "" {
-			probs = append(probs, Problem{Field: f.Name, Value: clip(s), Reason: reason})
+			probs = append(probs, Problem{Field: f.Name, Value: Printable(s), Reason: reason})
 		}
 		p.vals[i] = v
 	}
@@ -248,16 +248,31 @@ func (r Row) Int(name string) (int64, bool) {
 // AsOf returns the business date.
 func (r Row) AsOf() time.Time { return r.p.asOf }
 
-func clip(s string) string {
+// Printable shows a rejected value as valid UTF-8 text without control characters, cut
+// to about 200 bytes: a byte that is not UTF-8 as \xNN, a control character as \n, \t,
+// \x00 and so on (a backslash itself stays as it is). Rejects keep the value as it was
+// delivered, readable in a CSV file and a database column, and a Latin-1 "ø" shows as \xf8.
+func Printable(s string) string {
 	const max = 200
-	if len(s) <= max {
-		return s
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if b.Len() >= max {
+			b.WriteString("…")
+			break
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case r < 0x20 || r == 0x7f:
+			q := strconv.QuoteRune(r) // '\n', '\x00'
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
 	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
+	return b.String()
 }
 
 // parseField parses one value; a non-empty reason means it is bad.
@@ -269,7 +284,9 @@ func parseField(f Field, s string, asOf time.Time) (any, string) {
 		}
 		return nil, ""
 	}
-	if !utf8.ValidString(s) {
+	if !utf8.ValidString(s) || strings.ContainsRune(s, utf8.RuneError) {
+		// U+FFFD is what a decoder leaves of bytes that were not UTF-8 (JSON pages of a
+		// source whose file was Latin-1): the same reject as the bytes themselves.
 		return nil, "not valid UTF-8"
 	}
 	for _, r := range s {
@@ -442,8 +459,13 @@ func phone(s string) (any, string) {
 
 func email(s string) (any, string) {
 	local, domain, ok := strings.Cut(s, "@")
-	if !ok || local == "" || len(s) > 254 || strings.ContainsAny(s, " \t,;<>") || strings.Contains(domain, "@") {
+	if !ok || local == "" || len(s) > 254 || strings.ContainsAny(s, " \t,;<>\"()") || strings.Contains(domain, "@") {
 		return nil, "not an e-mail address"
+	}
+	// An address reaches varsler.adresse as it is (an identifier, not text that exports
+	// neutralise): one that a spreadsheet would read as a formula is refused here.
+	if strings.ContainsRune("=+-@", rune(s[0])) {
+		return nil, "not an e-mail address (starts with " + s[:1] + ", as a spreadsheet formula does)"
 	}
 	dot := strings.LastIndexByte(domain, '.')
 	if dot <= 0 || dot == len(domain)-1 {

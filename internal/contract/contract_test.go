@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 var asOf = time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC)
@@ -38,6 +39,12 @@ func TestParseField(t *testing.T) {
 		{"email ok", Field{Type: Email}, "ola@gard.no", "ola@gard.no", ""},
 		{"email no domain dot", Field{Type: Email}, "ola@gard", nil, "not an e-mail address"},
 		{"email two ats", Field{Type: Email}, "a@b@c.no", nil, "not an e-mail address"},
+		// Regression: an address goes to varsler.adresse as it is, so formula text must not pass.
+		{"email formula", Field{Type: Email}, "=1+2@evil.no", nil, "not an e-mail address (starts with =, as a spreadsheet formula does)"},
+		{"email formula +", Field{Type: Email}, "+cmd@evil.no", nil, "not an e-mail address (starts with +, as a spreadsheet formula does)"},
+		{"email formula -", Field{Type: Email}, "-2+3@evil.no", nil, "not an e-mail address (starts with -, as a spreadsheet formula does)"},
+		{"email HYPERLINK", Field{Type: Email}, `=HYPERLINK("http://x.no")@x.no`, nil, "not an e-mail address"},
+		{"email plus inside", Field{Type: Email}, "ola+sau@gard.no", "ola+sau@gard.no", ""},
 		{"date ok", Field{Type: Date}, "2026-02-28", time.Date(2026, 2, 28, 0, 0, 0, 0, time.UTC), ""},
 		{"date 29 Feb not leap", Field{Type: Date}, "2026-02-29", nil, "not a date (YYYY-MM-DD)"},
 		{"date other format", Field{Type: Date}, "28.02.2026", nil, "not a date (YYYY-MM-DD)"},
@@ -69,6 +76,8 @@ func TestParseField(t *testing.T) {
 		{"text NUL", Field{Type: Text}, "a\x00b", nil, "control character in value"},
 		{"text newline", Field{Type: Text}, "a\nb", nil, "control character in value"},
 		{"text invalid UTF-8", Field{Type: Text}, "Bj\xf8rn", nil, "not valid UTF-8"},
+		// Regression: over HTTP the same bytes arrive as U+FFFD and loaded as a name.
+		{"text replacement character", Field{Type: Text}, "Bj\ufffdrn", nil, "not valid UTF-8"},
 		{"text too long", Field{Type: Text}, strings.Repeat("ø", 201), nil, "longer than 200 characters"},
 		{"text Norwegian", Field{Type: Text}, "Bjørn Ærø", "Bjørn Ærø", ""},
 		{"code with space", Field{Type: Code}, "A 1", nil, "contains a space"},
@@ -163,6 +172,41 @@ func TestParser(t *testing.T) {
 	})
 }
 
+// TestPrintable: a rejected value is kept readable — valid UTF-8, no control characters,
+// cut short — whatever bytes it had (regression: a Latin-1 value was stored empty, and a
+// NUL went into the rejects CSV as it was).
+func TestPrintable(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Bjørn", "Bjørn"},
+		{"Bj\xf8rn", `Bj\xf8rn`},
+		{"a\x00b", `a\x00b`},
+		{"two\nlines\r", `two\nlines\r`},
+		{"tab\there", `tab\there`},
+		{`back\slash`, `back\slash`},
+		{"=HYPERLINK(\"x\")", "=HYPERLINK(\"x\")"},
+		{strings.Repeat("x", 300), strings.Repeat("x", 200) + "…"},
+		{strings.Repeat("ø", 150), strings.Repeat("ø", 100) + "…"},
+	}
+	for _, tt := range tests {
+		if got := Printable(tt.in); got != tt.want {
+			t.Errorf("Printable(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	_, probs := (&Entity{Name: "x", Fields: []Field{{Name: "navn", Type: Text}}}).mustParser(t).Parse([]string{"Bj\xf8rn"})
+	if len(probs) != 1 || probs[0].Value != `Bj\xf8rn` {
+		t.Errorf("Parse(Latin-1) problems = %+v, want the value as Bj\\xf8rn", probs)
+	}
+}
+
+func (e *Entity) mustParser(t *testing.T) *Parser {
+	t.Helper()
+	p, err := e.NewParser([]string{"navn"}, asOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // FuzzParse checks that no row makes the parser panic, and that a row without problems
 // has a key.
 func FuzzParse(f *testing.F) {
@@ -178,6 +222,11 @@ func FuzzParse(f *testing.F) {
 		_, probs := p.Parse(raw)
 		if _, ok := p.Key(probs); !ok && len(probs) == 0 {
 			t.Fatalf("row %q has no problem but no key", row)
+		}
+		for _, pr := range probs {
+			if !utf8.ValidString(pr.Value) || strings.ContainsFunc(pr.Value, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+				t.Fatalf("row %q: problem value %q is not printable", row, pr.Value)
+			}
 		}
 	})
 }

@@ -117,6 +117,9 @@ type Summary struct {
 	Stale    []StaleSource // sources whose last landed snapshot stood in for a failed fetch
 	Stages   map[string]time.Duration
 	Took     time.Duration
+	Report   string   // the run's report (HTML), when it was written
+	Parquet  string   // the folder of the analytics views' Parquet files, when they were written
+	Warnings []string // what went wrong after publishing without failing the run (the report, the Parquet files)
 }
 
 // Run performs one nightly run on db.
@@ -338,6 +341,13 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 		return sum, fmt.Errorf("%w (the receivers' exports are published)", err)
 	}
 	stage("analyst copy", t0)
+
+	// The run report and the Parquet files of the analytics views: last, and never a
+	// reason to fail a run that has published (see publishAnalytics).
+	progress("report")
+	t0 = opt.Now()
+	publishAnalytics(ctx, c, opt, &sum, log)
+	stage("report", t0)
 	if removed, err := PruneRaw(opt.RawRoot, opt.RawKeep, opt.Now(), rawDir); err != nil {
 		log.Warn("raw retention", "error", err.Error())
 	} else if len(removed) > 0 {
