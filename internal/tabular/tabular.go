@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // Errors that make a whole file unreadable.
@@ -54,6 +55,10 @@ func NewReader(r io.Reader) (*Reader, error) {
 		br.Discard(3)
 	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
 		return nil, fmt.Errorf("%w: it is UTF-16 (save it as UTF-8)", ErrEncoding)
+	case len(head) >= 2 && (head[0] == 0 || head[1] == 0):
+		// A header never starts with a NUL: this is UTF-16 (or UTF-32) without a
+		// byte-order mark, whose columns would otherwise all look missing.
+		return nil, fmt.Errorf("%w: it starts with NUL bytes, as UTF-16 without a byte-order mark does (save it as UTF-8)", ErrEncoding)
 	}
 	comma, err := sniffComma(br)
 	if err != nil {
@@ -73,6 +78,9 @@ func NewReader(r io.Reader) (*Reader, error) {
 	names := make([]string, len(header))
 	seen := make(map[string]int, len(header))
 	for i, h := range header {
+		if !utf8.ValidString(h) {
+			return nil, fmt.Errorf("%w: the name of column %d is not UTF-8 (save the file as UTF-8)", ErrEncoding, i+1)
+		}
 		n := strings.ToLower(strings.TrimSpace(h))
 		if n == "" {
 			return nil, fmt.Errorf("%w: column %d has no name", ErrHeader, i+1)

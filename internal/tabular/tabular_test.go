@@ -118,6 +118,10 @@ func TestReaderFileErrors(t *testing.T) {
 		{"only BOM", "\xef\xbb\xbf", ErrEmpty},
 		{"UTF-16 LE", "\xff\xfea\x00", ErrEncoding},
 		{"UTF-16 BE", "\xfe\xff\x00a", ErrEncoding},
+		// Regression: without a byte-order mark UTF-16 read as a file whose columns were all missing.
+		{"UTF-16 LE without BOM", "a\x00,\x00b\x00\n\x00", ErrEncoding},
+		{"UTF-16 BE without BOM", "\x00a\x00,\x00b\x00\n", ErrEncoding},
+		{"Latin-1 column name", "navn,f\xf8dt\n", ErrEncoding},
 		{"duplicate column", "a,b,A\n", ErrHeader},
 		{"empty column name", "a,,b\n", ErrHeader},
 	}
