@@ -313,6 +313,9 @@ func readPage(r io.Reader, e *contract.Entity, asOf time.Time, fn rowFunc) error
 	if err != nil {
 		return err
 	}
+	if err := columnsPresent(items, e); err != nil {
+		return err
+	}
 	header := make([]string, len(e.Fields))
 	for i, f := range e.Fields {
 		header[i] = f.Name
@@ -342,6 +345,36 @@ func readPage(r io.Reader, e *contract.Entity, asOf time.Time, fn rowFunc) error
 		if err := fn(pr, int64(n+1), raw, nil); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// columnsPresent checks a page as NewParser checks a file's header: an item's keys are the
+// source file's column names (a null value is an empty cell), so a column the entity needs
+// that no item of the page has is a column the source's file lacks — the whole page is
+// refused rather than every row read as empty there.
+func columnsPresent(items []map[string]*string, e *contract.Entity) error {
+	if len(items) == 0 {
+		return nil
+	}
+	var missing []string
+	for _, f := range e.Fields {
+		if f.Absent {
+			continue
+		}
+		found := false
+		for _, it := range items {
+			if _, ok := it[f.Name]; ok {
+				found = true
+				break
+			}
+		}
+		if !found {
+			missing = append(missing, f.Name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%w: %s (no item of the page has it)", contract.ErrMissingColumn, strings.Join(missing, ", "))
 	}
 	return nil
 }

@@ -240,6 +240,7 @@ func TestFileErrors(t *testing.T) {
 		{"missing column", "besok_id,produsentnr,besok_dato\nV1,3000000001,2026-01-02\n", "visits.csv: missing column: vet_id"},
 		{"empty file", "", "visits.csv: file is empty: no header row"},
 		{"UTF-16", "\xff\xfeb\x00", "visits.csv: file is not UTF-8: it is UTF-16 (save it as UTF-8)"},
+		{"UTF-16 without BOM", "b\x00e\x00s\x00", "visits.csv: file is not UTF-8: it starts with NUL bytes, as UTF-16 without a byte-order mark does (save it as UTF-8)"},
 		{"duplicate header", "besok_id,besok_id,produsentnr,vet_id,besok_dato\n", "visits.csv: bad header: column \"besok_id\" appears twice (columns 1 and 2)"},
 	}
 	for _, tt := range tests {
@@ -248,6 +249,30 @@ func TestFileErrors(t *testing.T) {
 			raw := t.TempDir()
 			write(t, raw, "visits.csv", tt.body)
 			_, err := land.Entity(context.Background(), c, raw, portal.Visits, land.Options{RunID: 1, SysTime: time.Now(), AsOf: asOf})
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("land = %v, want %q", err, tt.want)
+			}
+		})
+	}
+	// Regression: a subsidy file whose sheep columns were renamed loaded as a year without
+	// sheep (the columns were optional); by file drop and over HTTP alike it is refused.
+	subsidy := []struct{ name, file, body, want string }{
+		{"subsidy without sheep columns", "subsidy/2026.csv",
+			"soeknads_aar;orgnr;orgnavn;kommunenr;p145_vaar_sau;p146_vaar_sau;p139_vaar_melk\n2026;903000910;A;3401;80;2;0\n",
+			"subsidy/2026.csv: missing column: p139_vaar, p145_vaar, p146_vaar"},
+		{"subsidy without soeknads_aar", "subsidy/2026.csv",
+			"aar;orgnr;orgnavn;kommunenr;p139_vaar;p145_vaar;p146_vaar\n2026;903000910;A;3401;0;80;2\n",
+			"subsidy/2026.csv: missing column: soeknads_aar"},
+		{"subsidy page without sheep columns", "http/subsidy/2026/000001.json",
+			`{"items": [{"soeknads_aar": "2026", "orgnr": "903000910", "orgnavn": "A", "kommunenr": "3401", "p145_vaar_sau": "80", "p146_vaar": null, "p139_vaar": null}], "next_page_token": ""}`,
+			"http/subsidy/2026/000001.json: missing column: p145_vaar (no item of the page has it)"},
+	}
+	for _, tt := range subsidy {
+		t.Run(tt.name, func(t *testing.T) {
+			_, c := conn(t)
+			raw := t.TempDir()
+			write(t, raw, tt.file, tt.body)
+			_, err := land.Entity(context.Background(), c, raw, dataflyt.Subsidy, land.Options{RunID: 1, SysTime: time.Now(), AsOf: asOf})
 			if err == nil || err.Error() != tt.want {
 				t.Errorf("land = %v, want %q", err, tt.want)
 			}

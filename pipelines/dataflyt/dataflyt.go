@@ -50,9 +50,12 @@ var Subsidy = &contract.Entity{
 		{Name: "orgnr", Type: contract.Orgnr, Required: true},
 		{Name: "orgnavn", Type: contract.Text},
 		{Name: "kommunenr", Type: contract.Kommunenr},
-		{Name: "p139_vaar", Type: contract.Int, Min: 0, Max: 1_000_000, Absent: true},
-		{Name: "p145_vaar", Type: contract.Int, Min: 0, Max: 1_000_000, Absent: true},
-		{Name: "p146_vaar", Type: contract.Int, Min: 0, Max: 1_000_000, Absent: true},
+		// The sheep the rules count. Every published year 2017–2026 has all three; a file
+		// without one of them is a layout the rules do not know, refused as a whole
+		// rather than loaded as a year without sheep.
+		{Name: "p139_vaar", Type: contract.Int, Min: 0, Max: 1_000_000},
+		{Name: "p145_vaar", Type: contract.Int, Min: 0, Max: 1_000_000},
+		{Name: "p146_vaar", Type: contract.Int, Min: 0, Max: 1_000_000},
 	},
 	Key: []string{"soeknads_aar", "orgnr"},
 	Check: func(r contract.Row) []contract.Problem {
