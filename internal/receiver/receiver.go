@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 	"text/template"
 	"time"
@@ -30,6 +31,10 @@ type Receiver struct {
 	// Expected, when set, is a SQL predicate on a deleted row (alias t) that makes its
 	// deletion expected rather than suspicious — left out of the mass-change guard.
 	Expected string
+	// DeleteByKey makes a SLETTET row of a delta carry its key alone, the other columns
+	// empty: the values a key last had may be what must no longer leave (the key figures
+	// of a producer who has since reserved, or whose agreement with the vet has ended).
+	DeleteByKey bool
 }
 
 // ColumnNames returns the business columns' names.
@@ -93,6 +98,9 @@ func All() []Receiver {
 			Files: []exports.FileSpec{machineCSV},
 			// On 15 April a season completes: the oldest one leaves the window, for everyone.
 			Expected: "t.sesong NOT IN (SELECT sesong FROM model.season_window)",
+			// A row goes when the producer reserves itself or its agreement ends: from then
+			// on no figure of it may leave, not even in the row that deletes it.
+			DeleteByKey: true,
 		},
 		{
 			Name: "varsler", Table: "rcv.varsler", Key: []string{"produsentnr", "kanal", "meldingstype", "frist"},
@@ -164,10 +172,19 @@ var deltaTmpl = template.Must(template.ParseFS(sqlfiles.FS, "history/delta.sql")
 
 func render(name string, r Receiver) (string, error) {
 	var buf bytes.Buffer
+	// Gone lists, per column, what a SLETTET row carries: the key's last value, or NULL.
+	gone := map[string]string{}
+	for _, c := range r.ColumnNames() {
+		gone[c] = "g." + c
+		if r.DeleteByKey && !slices.Contains(r.Key, c) {
+			gone[c] = "NULL"
+		}
+	}
 	err := deltaTmpl.ExecuteTemplate(&buf, name, struct {
 		Table     string
 		Cols, Key []string
-	}{r.Table, r.ColumnNames(), r.Key})
+		Gone      map[string]string
+	}{r.Table, r.ColumnNames(), r.Key, gone})
 	return buf.String(), err
 }
 

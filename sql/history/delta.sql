@@ -5,7 +5,8 @@
   delta: one row per key whose receiver-visible columns differ between the state at $2 and
   the state at $3: NY if the key did not exist at $2, ENDRET if it did, SLETTET if it does
   not exist at $3 (it existed at $2 or at some point after). endringsnr and endret_tid are
-  the key's last change up to $3; a SLETTET row carries the values the key last had.
+  the key's last change up to $3; a SLETTET row carries the values the key last had (a
+  receiver with DeleteByKey: its key alone, the other columns NULL).
 */}}
 {{define "delta"}}
 WITH changed AS (
@@ -24,7 +25,7 @@ at_from AS (SELECT * FROM versions WHERE chg_von <= $2 AND (chg_bis IS NULL OR c
 SELECT c.endringsnr,
        CASE WHEN n.rkey IS NULL THEN 'SLETTET' WHEN o.rkey IS NULL THEN 'NY' ELSE 'ENDRET' END AS operasjon,
        c.endret_tid{{range .Cols}},
-       CASE WHEN n.rkey IS NULL THEN g.{{.}} ELSE n.{{.}} END AS {{.}}{{end}}
+       CASE WHEN n.rkey IS NULL THEN {{index $.Gone .}} ELSE n.{{.}} END AS {{.}}{{end}}
 FROM changed c
 LEFT JOIN at_to n ON n.rkey = c.rkey
 LEFT JOIN at_from o ON o.rkey = c.rkey
