@@ -2,9 +2,19 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"math/big"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -187,4 +197,86 @@ func TestServeBinary(t *testing.T) {
 	if strings.Contains(log.String(), tok[len(tok)-64:]) {
 		t.Errorf("the log holds the secret")
 	}
+}
+
+// TestServeTLS: with serve.tls_cert and serve.tls_key the API answers over TLS only; a
+// certificate that cannot be read stops serve at start with one line.
+func TestServeTLS(t *testing.T) {
+	dir := t.TempDir()
+	certPEM, keyPEM := selfSigned(t)
+	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(cert, certPEM, 0o644)
+	os.WriteFile(key, keyPEM, 0o600)
+	conf := filepath.Join(dir, "vpsau.toml")
+	os.WriteFile(conf, []byte(fmt.Sprintf("[serve]\ntls_cert = %q\ntls_key = %q\n", cert, key)), 0o644)
+	db, out, addr := filepath.Join(dir, "v.duckdb"), filepath.Join(dir, "out"), freePort(t)
+
+	t.Run("bad certificate", func(t *testing.T) {
+		bad := filepath.Join(dir, "bad.toml")
+		os.WriteFile(bad, []byte(fmt.Sprintf("[serve]\ntls_cert = %q\ntls_key = %q\n", key, key)), 0o644)
+		code, _, stderr := vpsau(t, night1, "serve", "--config", bad, "--inbox", "../../testdata/one-night/inbox", "--db", db, "--out", out, "--listen", addr)
+		if code != 1 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "serve.tls_cert") {
+			t.Errorf("exit %d, stderr %q; want 1 and one line naming serve.tls_cert", code, stderr)
+		}
+	})
+
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	var stderr syncBuffer
+	e := env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: &stderr,
+		now: func() time.Time { return night1 }}
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, e, []string{"serve", "--config", conf, "--inbox", "../../testdata/one-night/inbox", "--db", db, "--out", out, "--listen", addr})
+	}()
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(certPEM)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "localhost"}}, Timeout: 5 * time.Second}
+	var resp *http.Response
+	var err error
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if resp, err = client.Get("https://" + addr + "/healthz"); err == nil {
+			break
+		}
+	}
+	if err != nil || resp.StatusCode != 200 || resp.TLS == nil {
+		t.Fatalf("GET https://…/healthz: %v %v; log:\n%s", resp, err, stderr.String())
+	}
+	resp.Body.Close()
+	if plain, err := http.Get("http://" + addr + "/healthz"); err == nil && plain.StatusCode == 200 {
+		t.Errorf("plain HTTP answered 200 on the TLS port")
+	}
+	stop()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("serve exit = %d; log:\n%s", code, stderr.String())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}
+
+// selfSigned makes a certificate for localhost and 127.0.0.1 and its key, as PEM.
+func selfSigned(t *testing.T) (certPEM, keyPEM []byte) {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "localhost"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalECPrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})
 }

@@ -77,7 +77,11 @@ func tokenCmd(ctx context.Context, e env, args []string) error {
 		}
 	}
 
-	d, err := openDB(ctx, e, cfg)
+	open := openExisting // list, revoke and rotate need tokens made before
+	if verb == "create" {
+		open = openDB
+	}
+	d, err := open(ctx, e, cfg)
 	if err != nil {
 		return err
 	}
