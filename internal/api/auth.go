@@ -181,7 +181,7 @@ func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
 	return false, time.Duration((1 - b.level) / l.rate * float64(time.Second))
 }
 
-// errorf is how a handler reports an unexpected failure: logged, answered 500 (or 503
+// fail is how a handler reports an unexpected failure: logged, answered 500 (or 503
 // when the database is busy).
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, errBusy) {
