@@ -68,9 +68,15 @@ func stage(outDir string, e *Export, rows Rows) (*Staged, error) {
 	if err != nil {
 		return nil, err
 	}
+	// MkdirTemp makes the folder private (0700); a published export is readable like
+	// the files in it (a web server or a receiver's user may serve or read it).
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		_ = os.RemoveAll(tmp)
+		return nil, err
+	}
 	m, raw, err := writeFiles(tmp, e, rows)
 	if err == nil {
-		err = writeFileSync(filepath.Join(tmp, ManifestName), raw)
+		err = writeFileSync(filepath.Join(tmp, ManifestName), raw, e.Wrap)
 	}
 	if err == nil {
 		err = syncDir(tmp)

@@ -435,3 +435,26 @@ func writeFile(t *testing.T, path string, b []byte) {
 		t.Fatal(err)
 	}
 }
+
+// TestPublishedFolderReadable: a published export's folder is readable by others, like
+// its files (MkdirTemp alone would leave it 0700).
+func TestPublishedFolderReadable(t *testing.T) {
+	out := t.TempDir()
+	e := Export{Receiver: "dhp", ID: "000001-20270104", ToChange: 1, BusinessDate: time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC), Created: time.Date(2027, 1, 4, 3, 30, 0, 0, time.UTC),
+		Columns: []Column{{Name: ColChangeNr, Kind: Int}, {Name: ColOperation, Kind: ID}, {Name: ColChangedAt, Kind: Timestamp}},
+		Files:   []FileSpec{{Format: CSV, Dialect: Machine}}}
+	s, err := Stage(out, e, newRows())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Publish(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(filepath.Join(out, "dhp", "000001-20270104"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o755 {
+		t.Errorf("published folder mode = %v, want 0755", st.Mode().Perm())
+	}
+}

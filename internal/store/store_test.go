@@ -41,11 +41,11 @@ func TestInTxRollsBack(t *testing.T) {
 	defer c.Close()
 	boom := errors.New("boom")
 	err = c.InTx(ctx, func() error {
-		if err := c.Exec(ctx, `INSERT INTO ops.watermark VALUES ('dhp', 1, now(), 'test', NULL)`); err != nil {
+		if err := c.Exec(ctx, `INSERT INTO ops.watermark (receiver, endringsnr, confirmed, confirmed_by) VALUES ('dhp', 1, now(), 'test')`); err != nil {
 			return err
 		}
 		return c.Append(ctx, "ops", "watermark", func(a *Appender) error {
-			if err := a.AppendRow("ksl", int64(2), time.Now(), "test", nil); err != nil {
+			if err := a.AppendRow("ksl", int64(2), time.Now(), "test", nil, nil); err != nil {
 				return err
 			}
 			return boom
