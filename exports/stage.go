@@ -76,7 +76,7 @@ func stage(outDir string, e *Export, rows Rows) (*Staged, error) {
 	}
 	m, raw, err := writeFiles(tmp, e, rows)
 	if err == nil {
-		err = writeFileSync(filepath.Join(tmp, ManifestName), raw, e.Wrap)
+		err = writeFileSync(filepath.Join(tmp, ManifestName), raw)
 	}
 	if err == nil {
 		err = syncDir(tmp)
