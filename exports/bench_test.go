@@ -148,7 +148,7 @@ func bareExcelize(b *testing.B, path string, sorted bool) int64 {
 			b.Fatal(err)
 		}
 	} else {
-		out, err := createHashFile(path)
+		out, err := createHashFile(path, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -3,6 +3,8 @@ package exports
 import (
 	"bufio"
 	"bytes"
+	"io"
+	"os"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -20,8 +22,8 @@ type csvWriter struct {
 	end   string
 }
 
-func newCSVWriter(path string, d Dialect, cols []Column) (*csvWriter, error) {
-	out, err := createHashFile(path)
+func newCSVWriter(path string, d Dialect, cols []Column, wrap func(*os.File) io.Writer) (*csvWriter, error) {
+	out, err := createHashFile(path, wrap)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,8 @@ package exports
 import (
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"regexp"
 	"time"
 )
@@ -114,6 +116,11 @@ type Export struct {
 
 	PrevManifestSHA256 string            // the receiver's previous manifest.json's SHA-256, "" for the first
 	Extra              map[string]string // extra manifest fields, such as the run id; may be nil
+
+	// Wrap, when set, makes the writer of each file of the export (data files and
+	// manifest) from the file; nil writes to the file itself. Tests put a writer here
+	// that fails as a full disk does.
+	Wrap func(*os.File) io.Writer
 }
 
 // Rows is a stream of rows, such as a database query's result. Values returns

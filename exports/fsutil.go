@@ -3,7 +3,6 @@ package exports
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"hash"
 	"io"
 	"os"
@@ -12,20 +11,25 @@ import (
 // hashFile is a new file that counts and hashes what is written to it.
 type hashFile struct {
 	f    *os.File
+	w    io.Writer // f, or what Export.Wrap made of it
 	h    hash.Hash
 	size int64
 }
 
-func createHashFile(path string) (*hashFile, error) {
+func createHashFile(path string, wrap func(*os.File) io.Writer) (*hashFile, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	return &hashFile{f: f, h: sha256.New()}, nil
+	hf := &hashFile{f: f, w: f, h: sha256.New()}
+	if wrap != nil {
+		hf.w = wrap(f)
+	}
+	return hf, nil
 }
 
 func (w *hashFile) Write(p []byte) (int, error) {
-	n, err := w.f.Write(p)
+	n, err := w.w.Write(p)
 	w.h.Write(p[:n])
 	w.size += int64(n)
 	return n, err
@@ -72,12 +76,15 @@ func hashOf(path string) (int64, string, error) {
 }
 
 // writeFileSync writes a new file and fsyncs it.
-func writeFileSync(path string, b []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+func writeFileSync(path string, b []byte, wrap func(*os.File) io.Writer) error {
+	f, err := createHashFile(path, wrap)
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(b)
-	err = errors.Join(err, f.Sync(), f.Close())
+	if _, err := f.Write(b); err != nil {
+		f.abort()
+		return err
+	}
+	_, _, err = f.close()
 	return err
 }

@@ -76,7 +76,7 @@ func stage(outDir string, e *Export, rows Rows) (*Staged, error) {
 	}
 	m, raw, err := writeFiles(tmp, e, rows)
 	if err == nil {
-		err = writeFileSync(filepath.Join(tmp, ManifestName), raw)
+		err = writeFileSync(filepath.Join(tmp, ManifestName), raw, e.Wrap)
 	}
 	if err == nil {
 		err = syncDir(tmp)
@@ -126,10 +126,15 @@ func writeFiles(dir string, e *Export, rows Rows) (Manifest, []byte, error) {
 		switch fs.Format {
 		case CSV:
 			dialect := fs.Dialect
-			w, err = newCSVWriter(path, dialect, e.Columns)
+			w, err = newCSVWriter(path, dialect, e.Columns, e.Wrap)
 			files = append(files, File{Name: name, Format: CSV, Dialect: &dialect})
 		case XLSX:
-			w, err = newXLSXWriter(path, dir, e.Receiver, e.Columns, e.XLSX, stamp)
+			var xw *xlsxWriter
+			xw, err = newXLSXWriter(path, dir, e.Receiver, e.Columns, e.XLSX, stamp)
+			if err == nil {
+				xw.wrap = e.Wrap
+				w = xw
+			}
 			files = append(files, File{Name: name, Format: XLSX})
 		}
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"time"
 	"unicode/utf16"
@@ -21,6 +22,7 @@ const maxCellChars = 32767
 // xlsxWriter writes one workbook through excelize's StreamWriter.
 type xlsxWriter struct {
 	path     string
+	wrap     func(*os.File) io.Writer // Export.Wrap
 	tmpDir   string
 	receiver string
 	cols     []Column
@@ -188,7 +190,7 @@ func (w *xlsxWriter) write() (fileResult, error) {
 	if err != nil {
 		return fileResult{}, err
 	}
-	out, err := createHashFile(w.path)
+	out, err := createHashFile(w.path, w.wrap)
 	if err != nil {
 		return fileResult{}, err
 	}

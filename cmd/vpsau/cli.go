@@ -14,6 +14,7 @@ import (
 
 	"github.com/dvpsau/vpsau/internal/config"
 	"github.com/dvpsau/vpsau/internal/contract"
+	"github.com/dvpsau/vpsau/internal/store"
 )
 
 // env gives commands their OS inputs; tests pass their own.
@@ -102,13 +103,10 @@ func usageError(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
 }
 
-// oneLine keeps an error to one line: DuckDB errors carry multi-line context.
+// oneLine keeps an error to one line: DuckDB errors carry multi-line context
+// (store.Line joins the lines that say what failed and leaves out the query).
 func oneLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = strings.TrimSpace(s[:i])
-	}
-	return strings.ReplaceAll(s, usagePrefix, "")
+	return strings.ReplaceAll(store.Line(strings.TrimSpace(s)), usagePrefix, "")
 }
 
 const usagePrefix = "usage: "

@@ -135,13 +135,28 @@ func runCmd(ctx context.Context, e env, args []string) error {
 		fmt.Fprint(e.stderr, "\r\033[K")
 	}
 	if err != nil {
-		if sum.RunID > 0 {
-			return fmt.Errorf("run %d failed: %w; nothing was published", sum.RunID, err)
-		}
-		return fmt.Errorf("%w; nothing was published", err)
+		return runFailed(sum, err)
 	}
 	printSummary(w, sum, cfg.DB, cfg.Out)
 	return nil
+}
+
+// runFailed is the one line of a failed run: what failed, and what it published before —
+// nothing, unless it failed after publishing receivers' exports (a later receiver's
+// rename, or the analyst copy), which the next run's exports then repeat.
+func runFailed(sum nightly.Summary, err error) error {
+	if sum.RunID == 0 {
+		return fmt.Errorf("%w; nothing was published", err)
+	}
+	if len(sum.Exports) == 0 {
+		return fmt.Errorf("run %d failed: %w; nothing was published", sum.RunID, err)
+	}
+	var names []string
+	for _, m := range sum.Exports {
+		names = append(names, m.Receiver)
+	}
+	return fmt.Errorf("run %d failed: %w; published before the failure: the exports of %s (the next run's repeat them)",
+		sum.RunID, err, strings.Join(names, ", "))
 }
 
 func sumRows(m map[string]int) int {

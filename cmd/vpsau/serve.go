@@ -171,7 +171,7 @@ func serveNight(ctx context.Context, e env, cfg config.Config, d *store.DB, m *m
 	sum, err := nightly.Run(ctx, d, opt)
 	m.Observe(sum, err, e.now())
 	if err != nil {
-		return fmt.Errorf("run %d failed: %w; nothing was published", sum.RunID, err)
+		return runFailed(sum, err)
 	}
 	log.Info("published", "run", sum.RunID, "rows", sumRead(sum), "rejects", sum.Rejects, "findings", sum.Findings,
 		"exports", len(sum.Exports))

@@ -18,6 +18,10 @@ type AnalystCopy struct {
 	// stable pseudonyms (a keyed hash with Salt; a random salt per copy when Salt is empty).
 	Pseudonymise bool
 	Salt         string
+
+	// fail, for tests, is a failure once the copy's data are written and before its
+	// rename: a disk that fills as the copy is finished.
+	fail func() error
 }
 
 // pseudonymised lists the columns that identify persons, per table.
@@ -59,7 +63,13 @@ func PublishAnalystCopy(ctx context.Context, c *store.Conn, a AnalystCopy, now t
 			(SELECT max(run_id) FROM `+copy+`.ops.run) AS last_run`, now, a.Pseudonymise); err != nil {
 			return err
 		}
-		return c.Exec(ctx, `COMMENT ON TABLE `+copy+`.ops.copy_info IS 'When this analyst copy was made, from which run, and whether names, phones and e-mails are pseudonymised.'`)
+		if err := c.Exec(ctx, `COMMENT ON TABLE `+copy+`.ops.copy_info IS 'When this analyst copy was made, from which run, and whether names, phones and e-mails are pseudonymised.'`); err != nil {
+			return err
+		}
+		if a.fail != nil {
+			return a.fail()
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("analyst copy: %w", err)

@@ -11,8 +11,8 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -68,6 +68,10 @@ type Options struct {
 	Now      func() time.Time
 	Log      *slog.Logger
 	Progress func(stage string) // called as each stage starts; may be nil
+
+	// wrap, for tests, makes the writer of every file the run publishes (exports and the
+	// rejects file) from the file, to act out a full disk; nil writes to the file itself.
+	wrap func(*os.File) io.Writer
 }
 
 // Guard is the mass-change guard: a source snapshot or a receiver's delta that deletes
@@ -176,6 +180,9 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 			return sum, err
 		}
 	}
+	if err := sweepRejects(opt.Out); err != nil {
+		return sum, err
+	}
 	if err := c.QueryRow(ctx, `INSERT INTO ops.run (run_id, trigger, business_date, started, status, origin)
 		SELECT coalesce(max(run_id), 0) + 1, ?, ?, ?, 'running', ? FROM ops.run RETURNING run_id`,
 		opt.Trigger, opt.AsOf, start, origin).Scan(&sum.RunID); err != nil {
@@ -183,6 +190,7 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 	}
 	log := opt.Log.With("run", sum.RunID)
 	defer func() {
+		err = store.OneLine(err) // DuckDB's messages run over several lines
 		sum.Took = opt.Now().Sub(start)
 		status, msg := "succeeded", any(nil)
 		if err != nil {
@@ -321,15 +329,22 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 
 	// Export and publish: stage every receiver's delta after its watermark, then publish
 	// them all.
+	// The rejects file is written first and put in place last, so that a full disk
+	// stops the run before any receiver's export is published.
 	progress("export")
 	t0 = opt.Now()
+	rejects, err := stageRejects(ctx, c, opt.Out, sum.RunID, opt.wrap)
+	if err != nil {
+		return sum, err
+	}
+	defer os.Remove(rejects.tmp)
 	manifests, err := exportAll(ctx, c, opt, sum, receivers, progress)
+	sum.Exports = manifests // what was published, also when a later receiver failed
 	if err != nil {
 		return sum, fmt.Errorf("export: %w", err)
 	}
-	sum.Exports = manifests
 	progress("rejects")
-	if err := writeRejects(ctx, c, opt.Out, sum.RunID); err != nil {
+	if err := rejects.publish(); err != nil {
 		return sum, err
 	}
 	stage("export", t0)
@@ -338,7 +353,7 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 	progress("analyst copy")
 	t0 = opt.Now()
 	if err := PublishAnalystCopy(ctx, c, opt.Analyst, opt.Now()); err != nil {
-		return sum, fmt.Errorf("%w (the receivers' exports are published)", err)
+		return sum, fmt.Errorf("%w (the previous analyst copy stays)", err)
 	}
 	stage("analyst copy", t0)
 
@@ -439,6 +454,7 @@ func exportAll(ctx context.Context, c *store.Conn, opt Options, sum Summary, rec
 		s, err := Write(ctx, c, WriteOptions{
 			Receiver: r, From: from, To: to, Out: opt.Out, BusinessDate: opt.AsOf,
 			Files: opt.Outputs[r.Name], XLSX: opt.XLSX, Created: opt.Now(), RunID: sum.RunID, Stale: sum.Stale,
+			wrap: opt.wrap,
 		})
 		if err != nil {
 			discard()
@@ -447,11 +463,11 @@ func exportAll(ctx context.Context, c *store.Conn, opt Options, sum Summary, rec
 		staged = append(staged, s)
 	}
 	var out []exports.Manifest
-	for i, s := range staged {
+	for _, s := range staged {
 		progress("publish " + s.Manifest().Receiver)
 		if err := s.Publish(); err != nil {
 			discard()
-			return out, fmt.Errorf("%w (published %d of %d receivers; the next run repeats them all)", err, i, len(staged))
+			return out, err
 		}
 		if err := Record(ctx, c, s, &sum.RunID); err != nil {
 			return out, err
@@ -474,6 +490,7 @@ type WriteOptions struct {
 	RunID        int64
 	ID           string        // empty = the next export number
 	Stale        []StaleSource // sources that stood in with an earlier snapshot (said in the manifest)
+	wrap         func(*os.File) io.Writer
 }
 
 // nextExport returns the id of the receiver's next export — a number one above the
@@ -542,7 +559,7 @@ func Write(ctx context.Context, c *store.Conn, w WriteOptions) (*exports.Staged,
 	return exports.Stage(w.Out, exports.Export{
 		Receiver: r.Name, ID: id, FromChange: from, ToChange: w.To, Full: w.Full,
 		BusinessDate: w.BusinessDate, Created: w.Created, Columns: r.ExportColumns(), Files: files,
-		XLSX: w.XLSX, PrevManifestSHA256: prev, Extra: extra,
+		XLSX: w.XLSX, PrevManifestSHA256: prev, Extra: extra, Wrap: w.wrap,
 	}, rows)
 }
 
@@ -564,27 +581,69 @@ func Record(ctx context.Context, c *store.Conn, s *exports.Staged, runID *int64)
 	return nil
 }
 
-// writeRejects writes the run's rejects to <out>/rejects/run-NNNNNN.csv (file, line,
-// field, value, reason; RFC 4180) by an atomic rename.
-func writeRejects(ctx context.Context, c *store.Conn, out string, runID int64) error {
+// rejectsTmp starts the name of a rejects file being written.
+const rejectsTmp = ".tmp-rejects-"
+
+// stagedRejects is the run's rejects file, written and synced, waiting for its name.
+type stagedRejects struct{ tmp, final string }
+
+// publish gives the rejects file its name, <out>/rejects/run-NNNNNN.csv, by one rename.
+func (r stagedRejects) publish() error {
+	if err := os.Rename(r.tmp, r.final); err != nil {
+		return fmt.Errorf("rejects: %w", err)
+	}
+	return nil
+}
+
+// sweepRejects removes the rejects files a killed run left half-written.
+func sweepRejects(out string) error {
+	left, _ := filepath.Glob(filepath.Join(out, "rejects", rejectsTmp+"*"))
+	for _, p := range left {
+		if err := os.Remove(p); err != nil {
+			return fmt.Errorf("rejects: %w", err)
+		}
+	}
+	return nil
+}
+
+// stageRejects writes the run's rejects (file, line, field, value, reason; RFC 4180) to a
+// hidden file beside <out>/rejects/run-NNNNNN.csv; publish renames it into place. On
+// error nothing is left behind.
+func stageRejects(ctx context.Context, c *store.Conn, out string, runID int64, wrap func(*os.File) io.Writer) (_ stagedRejects, err error) {
 	dir := filepath.Join(out, "rejects")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("rejects: %w", err)
+		return stagedRejects{}, fmt.Errorf("rejects: %w", err)
 	}
 	final := filepath.Join(dir, fmt.Sprintf("run-%06d.csv", runID))
-	f, err := os.CreateTemp(dir, ".tmp-rejects-")
+	f, err := os.CreateTemp(dir, rejectsTmp)
 	if err != nil {
-		return fmt.Errorf("rejects: %w", err)
+		return stagedRejects{}, fmt.Errorf("rejects: %w", err)
 	}
-	defer os.Remove(f.Name())
+	defer func() {
+		if err != nil {
+			os.Remove(f.Name())
+		}
+	}()
+	if err := writeRejects(ctx, c, f, runID, wrap); err != nil {
+		return stagedRejects{}, fmt.Errorf("rejects: %w", err)
+	}
+	return stagedRejects{tmp: f.Name(), final: final}, nil
+}
+
+// writeRejects writes the run's rejects to f, syncs and closes it.
+func writeRejects(ctx context.Context, c *store.Conn, f *os.File, runID int64, wrap func(*os.File) io.Writer) error {
 	rows, err := c.Query(ctx, `SELECT file, line, coalesce(field, ''), coalesce(value, ''), reason FROM ops.reject
 		WHERE run_id = ? ORDER BY src_system, entity, file, line, field`, runID)
 	if err != nil {
 		f.Close()
-		return fmt.Errorf("rejects: %w", err)
+		return err
 	}
 	defer rows.Close()
-	bw := bufio.NewWriter(f)
+	var dst io.Writer = f
+	if wrap != nil {
+		dst = wrap(f)
+	}
+	bw := bufio.NewWriter(dst)
 	w := csv.NewWriter(bw)
 	w.Write([]string{"file", "line", "field", "value", "reason"})
 	for rows.Next() {
@@ -592,16 +651,18 @@ func writeRejects(ctx context.Context, c *store.Conn, out string, runID int64) e
 		var line int64
 		if err := rows.Scan(&file, &line, &field, &value, &reason); err != nil {
 			f.Close()
-			return fmt.Errorf("rejects: %w", err)
+			return err
 		}
 		w.Write([]string{file, strconv.FormatInt(line, 10), field, value, reason})
 	}
 	w.Flush()
-	if err := errors.Join(rows.Err(), w.Error(), bw.Flush(), f.Sync(), f.Close()); err != nil {
-		return fmt.Errorf("rejects: %w", err)
+	// The first error says it: a full disk fails the CSV writer, the buffer and the sync
+	// alike.
+	for _, err := range []error{rows.Err(), w.Error(), bw.Flush(), f.Sync()} {
+		if err != nil {
+			f.Close()
+			return err
+		}
 	}
-	if err := os.Rename(f.Name(), final); err != nil {
-		return fmt.Errorf("rejects: %w", err)
-	}
-	return nil
+	return f.Close()
 }

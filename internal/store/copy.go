@@ -10,14 +10,19 @@ import (
 // CopyTo writes a copy of the whole database to dst: a new file under a temporary name
 // beside dst, filled with COPY FROM DATABASE, changed by edit (if not nil; its argument is
 // the copy's catalog name), checkpointed and closed (no write-ahead log), then renamed to
-// dst in one step. A process that has the old dst open keeps reading it.
+// dst in one step. A process that has the old dst open keeps reading it. Call it under
+// the run lock: copies to dst that a killed process left half-written are removed first.
 func CopyTo(ctx context.Context, c *Conn, dst string, edit func(catalog string) error) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
 	tmp := fmt.Sprintf("%s.tmp-%d", dst, os.Getpid())
-	os.Remove(tmp)
-	os.Remove(tmp + ".wal")
+	// Copies a killed process left half-written (each as large as the database) go
+	// first: the callers hold the run lock, so no other copy to dst is under way.
+	left, _ := filepath.Glob(dst + ".tmp-*")
+	for _, p := range left {
+		os.Remove(p)
+	}
 	var catalog string
 	if err := c.QueryRow(ctx, `SELECT current_database()`).Scan(&catalog); err != nil {
 		return err
