@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/dvpsau/vpsau/exports"
+	"github.com/dvpsau/vpsau/internal/audit"
 	"github.com/dvpsau/vpsau/internal/receiver"
 	"github.com/dvpsau/vpsau/internal/store"
 )
@@ -37,9 +39,15 @@ func cli(env []string, args ...string) *exec.Cmd {
 
 // crashStages are the stage boundaries a run reports; the crash test kills a run at each.
 var crashStages = []string{
-	"fetch", "land dataflyt/producers", "land slakt/slaughter", "land portal/extensions", "rules", "receivers", "audit", "commit",
-	"stage dhp", "stage varsler", "publish dhp", "publish ksl", "publish varsler", "rejects", "analyst copy", "finish",
+	"fetch", "land dataflyt/producers", "land dataflyt/subsidy", "land slakt/slaughter", "land portal/extensions", "rules",
+	"receivers", "audit", "commit", "export", "stage dhp", "stage varsler", "publish dhp", "publish ksl",
+	"publish saukontrollen", "publish varsler", "rejects", "analyst copy", "finish",
 }
+
+var (
+	crashRandom = flag.Int("crash.random", 6, "TestCrashAnywhere: kills at random moments")
+	crashSeed   = flag.Uint64("crash.seed", 7, "TestCrashAnywhere: seed of the random moments")
+)
 
 // published returns every export folder with the hash of its manifest.
 func publishedSet(t *testing.T, out string) map[string]string {
@@ -96,10 +104,12 @@ func copyTreeT(t *testing.T, src, dst string) {
 }
 
 // TestCrashAnywhere kills the real binary (SIGKILL) at every stage boundary of a night and
-// at random moments inside one. After each kill the database opens, its change numbers
-// have no gap or duplicate, the exports published before are intact (nothing half-written
-// looks complete), and the next run publishes once per receiver — after which dhp's copy
-// built from all its exports equals its full export.
+// at random moments inside one (-crash.random, -crash.seed). After each kill the database
+// opens, its change numbers have no gap or duplicate, every audit of internal/audit
+// passes, the analyst copy opens, and the exports published before are intact (nothing
+// half-written looks complete); the next run publishes once per receiver, leaves nothing
+// half-written behind — after which dhp's copy built from all its exports equals its full
+// export.
 func TestCrashAnywhere(t *testing.T) {
 	base := t.TempDir()
 	db, out := filepath.Join(base, "state", "v.duckdb"), filepath.Join(base, "state", "out")
@@ -118,9 +128,17 @@ func TestCrashAnywhere(t *testing.T) {
 	for _, st := range crashStages {
 		kills = append(kills, kill{name: "at " + st, env: []string{"VPSAU_TEST_KILL_AT=" + st}})
 	}
-	rng := rand.New(rand.NewPCG(7, 7))
-	for i := 0; i < 3; i++ {
-		d := time.Duration(50+rng.IntN(1500)) * time.Millisecond
+	// Random moments over the whole length of a night-2 run.
+	t0 := time.Now()
+	if b, err := cli(nil, "run", "--inbox", "../../testdata/nights/night2/inbox", "--as-of", "2027-02-04",
+		"--db", filepath.Join(base, "timing", "v.duckdb"), "--out", filepath.Join(base, "timing", "out")).CombinedOutput(); err != nil {
+		t.Fatalf("a night 2 on an empty database: %v\n%s", err, b)
+	}
+	length := time.Since(t0)
+	t.Logf("a night-2 run takes %s here; %d kills at random moments in it (seed %d)", length.Round(time.Millisecond), *crashRandom, *crashSeed)
+	rng := rand.New(rand.NewPCG(*crashSeed, 7))
+	for i := 0; i < *crashRandom; i++ {
+		d := time.Duration(rng.Int64N(int64(length))).Round(time.Millisecond)
 		kills = append(kills, kill{name: fmt.Sprintf("after %s", d), delay: d})
 	}
 	for _, k := range kills {
@@ -139,9 +157,12 @@ func TestCrashAnywhere(t *testing.T) {
 				time.Sleep(k.delay)
 				cmd.Process.Kill()
 			}
-			cmd.Wait()
+			werr := cmd.Wait()
+			if k.delay > 0 && werr == nil {
+				t.Logf("the run ended before the kill")
+			}
 
-			// The database opens and its change numbers are whole.
+			// The database opens, its change numbers are whole and every audit passes.
 			d, err := store.Open(t.Context(), db, store.Options{})
 			if err != nil {
 				t.Fatalf("open after the kill: %v", err)
@@ -150,10 +171,16 @@ func TestCrashAnywhere(t *testing.T) {
 			if err := d.SQL().QueryRow(`SELECT count(*), coalesce(max(endringsnr), 0), count(DISTINCT endringsnr) FROM ops.change_log`).Scan(&n, &max, &distinct); err != nil {
 				t.Fatal(err)
 			}
-			d.Close()
 			if n != max || n != distinct {
 				t.Errorf("change numbers: %d changes, max %d, %d distinct", n, max, distinct)
 			}
+			var committed bool
+			if err := d.SQL().QueryRow(`SELECT count(*) = 2 FROM ops.run WHERE sys_time IS NOT NULL`).Scan(&committed); err != nil {
+				t.Fatal(err)
+			}
+			auditAll(t, d)
+			d.Close()
+			analystCopyOpens(t, filepath.Join(state, "v-analyst.duckdb"))
 			// What was published before is still there, unchanged.
 			after := publishedSet(t, out)
 			for k, v := range before {
@@ -161,10 +188,21 @@ func TestCrashAnywhere(t *testing.T) {
 					t.Errorf("export %s changed or vanished", k)
 				}
 			}
+			published := 0
+			for k := range after {
+				if before[k] == "" {
+					published++
+				}
+			}
 			// The next run publishes once per receiver.
+			t1 := time.Now()
 			if b, err := cli(nil, args...).CombinedOutput(); err != nil {
 				t.Fatalf("rerun: %v\n%s", err, b)
 			}
+			t.Logf("killed %s: night 2 committed %v, %d of %d exports published; the rerun took %s",
+				k.name, committed, published, len(receiver.Names()), time.Since(t1).Round(time.Millisecond))
+			noLeftovers(t, state)
+			analystCopyOpens(t, filepath.Join(state, "v-analyst.duckdb"))
 			final := publishedSet(t, out)
 			for _, r := range receiver.Names() {
 				newer := 0
@@ -189,6 +227,53 @@ func TestCrashAnywhere(t *testing.T) {
 			}
 		})
 	}
+}
+
+// auditAll runs the write-audit-publish checks of internal/audit on a database.
+func auditAll(t *testing.T, d *store.DB) {
+	t.Helper()
+	c, err := d.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := audit.Run(t.Context(), c); err != nil {
+		t.Errorf("audits after the kill: %v", err)
+	}
+}
+
+// analystCopyOpens checks that the analyst copy, if there is one, opens read-only as a
+// whole database.
+func analystCopyOpens(t *testing.T, path string) {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		return
+	}
+	d, err := store.Open(t.Context(), path, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Errorf("analyst copy: %v", err)
+		return
+	}
+	defer d.Close()
+	var run int64
+	if err := d.SQL().QueryRow(`SELECT last_run FROM ops.copy_info`).Scan(&run); err != nil {
+		t.Errorf("analyst copy: %v", err)
+	}
+}
+
+// noLeftovers checks that a run after a kill left no half-written file or folder: no
+// staging folder of an export, no rejects file being written, no analyst copy being made.
+func noLeftovers(t *testing.T, state string) {
+	t.Helper()
+	filepath.WalkDir(state, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if strings.HasPrefix(d.Name(), ".tmp-") || strings.Contains(d.Name(), ".duckdb.tmp-") {
+			t.Errorf("left behind: %s", p)
+		}
+		return nil
+	})
 }
 
 func sortedMap(m map[string]string) []string {
