@@ -2,6 +2,7 @@ package nightly
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -28,6 +29,14 @@ func ParquetDir(opt Options) string {
 // analyst copy are out and stay out, and the next run writes both again — so it is logged
 // and kept as warnings in the summary (and so in the ledger).
 func publishAnalytics(ctx context.Context, c *store.Conn, opt Options, sum *Summary, log *slog.Logger) {
+	// The ledger gets the run's stats when Run returns; analytics.run and run_source read
+	// them for the Parquet files now, so the ledger holds what is known so far (the final
+	// stats replace them).
+	if stats, err := json.Marshal(sum); err == nil {
+		if err := c.Exec(ctx, `UPDATE ops.run SET stats = ? WHERE run_id = ?`, string(stats), sum.RunID); err != nil {
+			log.Warn("interim stats", "error", err.Error())
+		}
+	}
 	dir := ReportDir(opt)
 	if err := report.Write(ctx, c, dir, sum.RunID); err != nil {
 		log.Warn("no run report", "error", err.Error())

@@ -48,6 +48,10 @@ func TestReportAndParquet(t *testing.T) {
 					t.Error(err)
 				}
 			}
+			var sources int
+			if err := db.SQL().QueryRow(`SELECT count(*) FROM read_parquet(?)`, filepath.Join(ParquetDir(opt), "run_source.parquet")).Scan(&sources); err != nil || sources != len(Entities()) {
+				t.Errorf("run_source.parquet has %d rows, %v; want one per entity (%d)", sources, err, len(Entities()))
+			}
 			var status string
 			if err := db.SQL().QueryRow(`SELECT status FROM ops.run WHERE run_id = ?`, sum.RunID).Scan(&status); err != nil || status != "succeeded" {
 				t.Errorf("ledger status = %q, %v; want succeeded", status, err)
