@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"context"
 	_ "embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -206,7 +207,7 @@ func query(ctx context.Context, c *store.Conn, name string, runID int64, scan fu
 }
 
 // ErrNoRun reports a run that does not exist or stored nothing.
-var ErrNoRun = fmt.Errorf("no such run, or it stored nothing")
+var ErrNoRun = errors.New("no such run, or it stored nothing")
 
 // Build reads what the report of run runID shows.
 func Build(ctx context.Context, c *store.Conn, runID int64) (*Page, error) {
