@@ -65,6 +65,7 @@ type Options struct {
 	// when fetching fails, if it is younger than the given age (missing = fail the run).
 	Fallback map[string]time.Duration
 	Analyst  AnalystCopy // the copy for analysts, published after the exports
+	NoReport bool        // leave out the run report and the Parquet files (benchmarks that only build history)
 	Now      func() time.Time
 	Log      *slog.Logger
 	Progress func(stage string) // called as each stage starts; may be nil
@@ -361,7 +362,9 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 	// reason to fail a run that has published (see publishAnalytics).
 	progress("report")
 	t0 = opt.Now()
-	publishAnalytics(ctx, c, opt, &sum, log)
+	if !opt.NoReport {
+		publishAnalytics(ctx, c, opt, &sum, log)
+	}
 	stage("report", t0)
 	if removed, err := PruneRaw(opt.RawRoot, opt.RawKeep, opt.Now(), rawDir); err != nil {
 		log.Warn("raw retention", "error", err.Error())
