@@ -32,6 +32,8 @@ type Record struct {
 // Reader reads records from a CSV file. It is not safe for concurrent use.
 type Reader struct {
 	cr     *csv.Reader
+	feed   *feeder
+	base   int // physical line before the csv.Reader's line 1 (it starts again after a resync)
 	header []string
 	comma  rune
 	rec    Record
@@ -64,10 +66,8 @@ func NewReader(r io.Reader) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	cr := csv.NewReader(br)
-	cr.Comma = comma
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
+	feed := &feeder{src: br}
+	cr := newCSV(feed, comma)
 	header, err := cr.Read()
 	if err != nil {
 		if err == io.EOF {
@@ -91,7 +91,15 @@ func NewReader(r io.Reader) (*Reader, error) {
 		seen[n] = i
 		names[i] = n
 	}
-	return &Reader{cr: cr, header: names, comma: comma}, nil
+	return &Reader{cr: cr, feed: feed, header: names, comma: comma}, nil
+}
+
+func newCSV(r io.Reader, comma rune) *csv.Reader {
+	cr := csv.NewReader(r)
+	cr.Comma = comma
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	return cr
 }
 
 // sniffComma picks `;` when the header line has more semicolons than commas outside
@@ -141,10 +149,16 @@ func (r *Reader) Comma() rune { return r.comma }
 
 // Next advances to the next record. It returns false at the end of the file or on an I/O
 // error (see Err).
+//
+// A malformed record that runs over several lines — a quote opened and never closed, or
+// closed lines later with the wrong number of fields — is a record error on the line it
+// starts on, and the lines after that one are read again as records of their own: one
+// stray quote does not swallow the rest of the file (whose rows would read as deleted).
 func (r *Reader) Next() bool {
 	if r.done {
 		return false
 	}
+	r.feed.mark()
 	fields, err := r.cr.Read()
 	if err == io.EOF {
 		r.done = true
@@ -154,9 +168,16 @@ func (r *Reader) Next() bool {
 	switch {
 	case err == nil:
 		line, _ := r.cr.FieldPos(0)
+		line += r.base
 		if len(fields) != len(r.header) {
 			if len(fields) == 1 && fields[0] == "" {
 				return r.Next() // a blank line
+			}
+			if end := r.feed.line(); end > line {
+				r.rec = Record{Line: line, Err: fmt.Errorf("%d fields, the header has %d (the record runs over lines %d–%d, a quote on line %d not closed there?; lines %d–%d are read again as records of their own)",
+					len(fields), len(r.header), line, end, line, line+1, end)}
+				r.resync(line)
+				return true
 			}
 			r.rec = Record{Line: line, Err: fmt.Errorf("%d fields, the header has %d", len(fields), len(r.header))}
 			return true
@@ -164,7 +185,15 @@ func (r *Reader) Next() bool {
 		r.rec = Record{Line: line, Fields: fields}
 		return true
 	case errors.As(err, &pe):
-		r.rec = Record{Line: pe.StartLine, Err: fmt.Errorf("malformed CSV at line %d column %d: %v", pe.Line, pe.Column, pe.Err)}
+		start, at := pe.StartLine+r.base, pe.Line+r.base
+		msg := fmt.Errorf("malformed CSV at line %d column %d: %v", at, pe.Column, pe.Err)
+		if end := r.feed.line(); end > start {
+			msg = fmt.Errorf("%w (the record starts on line %d; lines %d–%d are read again as records of their own)", msg, start, start+1, end)
+			r.rec = Record{Line: start, Err: msg}
+			r.resync(start)
+			return true
+		}
+		r.rec = Record{Line: start, Err: msg}
 		return true
 	default:
 		r.err = err
@@ -173,8 +202,105 @@ func (r *Reader) Next() bool {
 	}
 }
 
+// resync reads the lines the last record took after its first line, start, again with a
+// new csv.Reader.
+func (r *Reader) resync(start int) {
+	r.feed.again(start)
+	r.cr = newCSV(r.feed, r.comma)
+	r.base = start
+}
+
 // Record returns the current record. Its Fields are only valid until the next call to Next.
 func (r *Reader) Record() Record { return r.rec }
 
 // Err returns the I/O error that stopped the reader, if any.
 func (r *Reader) Err() error { return r.err }
+
+// feeder hands the csv.Reader its input one line at a time, and keeps the lines after
+// the first of the record being read, so that a malformed record's later lines can be read
+// again. A record of one line (nearly all) costs no copy.
+type feeder struct {
+	src       *bufio.Reader
+	pending   []byte // lines to read again, before src
+	carry     []byte // the rest of the line being handed out (src's buffer, or pending's)
+	rec       []byte // what was handed out since the first newline after mark
+	recording bool   // a newline was handed out since mark
+	recLine   int    // the physical line of mark (rec starts on the next one)
+	lines     int    // newlines handed out
+	last      byte   // the last byte handed out
+	err       error  // src's error, once it has no more data
+}
+
+func (f *feeder) Read(p []byte) (int, error) {
+	if len(f.carry) == 0 {
+		switch {
+		case len(f.pending) > 0:
+			n := bytes.IndexByte(f.pending, '\n') + 1
+			if n == 0 {
+				n = len(f.pending)
+			}
+			f.carry, f.pending = f.pending[:n], f.pending[n:]
+		case f.err != nil:
+			return 0, f.err
+		default:
+			// The slice stays valid until the next read from src, after it is handed out.
+			line, err := f.src.ReadSlice('\n')
+			if err != nil && err != bufio.ErrBufferFull {
+				f.err = err
+			}
+			if len(line) == 0 {
+				return 0, f.err
+			}
+			f.carry = line
+		}
+	}
+	n := copy(p, f.carry)
+	f.carry = f.carry[n:]
+	out := p[:n]
+	if nl := bytes.Count(out, []byte{'\n'}); nl > 0 {
+		if !f.recording {
+			f.recording = true
+			out = out[bytes.IndexByte(out, '\n')+1:]
+		}
+		f.lines += nl
+	} else if !f.recording {
+		out = nil
+	}
+	f.rec = append(f.rec, out...)
+	f.last = p[n-1]
+	return n, nil
+}
+
+// mark starts a new record: what was handed out before is forgotten.
+func (f *feeder) mark() {
+	f.rec = f.rec[:0]
+	f.recording = false
+	f.recLine = f.lines + 1
+}
+
+// line returns the physical line of the last byte handed out.
+func (f *feeder) line() int {
+	if f.last == '\n' {
+		return f.lines
+	}
+	return f.lines + 1
+}
+
+// again puts the lines handed out since mark after line start back in front of the input.
+func (f *feeder) again(start int) {
+	rest := f.rec
+	for l := f.recLine + 1; l <= start && len(rest) > 0; l++ {
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			rest = nil
+			break
+		}
+		rest = rest[i+1:]
+	}
+	again := make([]byte, 0, len(rest)+len(f.carry)+len(f.pending))
+	again = append(append(append(again, rest...), f.carry...), f.pending...)
+	f.pending, f.carry = again, nil
+	f.lines = start
+	f.last = '\n'
+	f.mark()
+}
