@@ -278,4 +278,3 @@ func noFormulas(t *testing.T, out string) {
 		}
 	}
 }
-
