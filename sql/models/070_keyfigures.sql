@@ -6,7 +6,7 @@
 -- model.season_stats holds aggregates over every producer's figures (a reserved producer
 -- is part of the aggregates only); model.keyfigures holds one row per producer, vet with
 -- an active agreement and season — never for a producer whose latest reservation
--- registration says it reserved itself.
+-- registration says it reserved itself — with the medians of groups of 5 producers or more.
 CREATE OR REPLACE TABLE model.season_window AS
 WITH prm AS (SELECT * FROM model.param),
 last AS (
@@ -82,5 +82,8 @@ SELECT
 FROM figures f
 JOIN eligible e USING (produsentnr)
 JOIN five v USING (produsentnr)
-LEFT JOIN model.season_stats sf ON sf.sesong = f.sesong AND sf.nivaa = 'FYLKE' AND sf.fylke = f.fylke
-LEFT JOIN model.season_stats sn ON sn.sesong = f.sesong AND sn.nivaa = 'LAND';
+-- A median over fewer than 5 producers is left out, as in analytics.season_stats: with
+-- a reserved producer among two, three or four, the vet of another could read its
+-- figures off the median.
+LEFT JOIN model.season_stats sf ON sf.sesong = f.sesong AND sf.nivaa = 'FYLKE' AND sf.fylke = f.fylke AND sf.produsenter >= 5
+LEFT JOIN model.season_stats sn ON sn.sesong = f.sesong AND sn.nivaa = 'LAND' AND sn.produsenter >= 5;

@@ -112,20 +112,20 @@ COMMENT ON COLUMN model.keyfigures.andel_sau_fett1 IS 'Share (0–1) of ewes in 
 COMMENT ON COLUMN model.keyfigures.snittvekt_lam_kg IS 'Average lamb carcass weight, kg.';
 COMMENT ON COLUMN model.keyfigures.antall_lam_snitt5 IS 'Mean of antall_lam over the five seasons.';
 COMMENT ON COLUMN model.keyfigures.antall_lam_trend IS 'Least-squares slope of antall_lam per season; empty with fewer than two seasons.';
-COMMENT ON COLUMN model.keyfigures.antall_lam_median_fylke IS 'County median of the season.';
-COMMENT ON COLUMN model.keyfigures.antall_lam_median_land IS 'National median of the season.';
+COMMENT ON COLUMN model.keyfigures.antall_lam_median_fylke IS 'County median of the season; empty when fewer than 5 producers have figures.';
+COMMENT ON COLUMN model.keyfigures.antall_lam_median_land IS 'National median of the season; empty when fewer than 5 producers have figures.';
 COMMENT ON COLUMN model.keyfigures.andel_lam_fett1_snitt5 IS 'Mean of andel_lam_fett1 over the five seasons.';
 COMMENT ON COLUMN model.keyfigures.andel_lam_fett1_trend IS 'Least-squares slope of andel_lam_fett1 per season.';
-COMMENT ON COLUMN model.keyfigures.andel_lam_fett1_median_fylke IS 'County median of the season.';
-COMMENT ON COLUMN model.keyfigures.andel_lam_fett1_median_land IS 'National median of the season.';
+COMMENT ON COLUMN model.keyfigures.andel_lam_fett1_median_fylke IS 'County median of the season; empty when fewer than 5 producers have figures.';
+COMMENT ON COLUMN model.keyfigures.andel_lam_fett1_median_land IS 'National median of the season; empty when fewer than 5 producers have figures.';
 COMMENT ON COLUMN model.keyfigures.andel_sau_fett1_snitt5 IS 'Mean of andel_sau_fett1 over the five seasons.';
 COMMENT ON COLUMN model.keyfigures.andel_sau_fett1_trend IS 'Least-squares slope of andel_sau_fett1 per season.';
-COMMENT ON COLUMN model.keyfigures.andel_sau_fett1_median_fylke IS 'County median of the season.';
-COMMENT ON COLUMN model.keyfigures.andel_sau_fett1_median_land IS 'National median of the season.';
+COMMENT ON COLUMN model.keyfigures.andel_sau_fett1_median_fylke IS 'County median of the season; empty when fewer than 5 producers have figures.';
+COMMENT ON COLUMN model.keyfigures.andel_sau_fett1_median_land IS 'National median of the season; empty when fewer than 5 producers have figures.';
 COMMENT ON COLUMN model.keyfigures.snittvekt_lam_kg_snitt5 IS 'Mean of snittvekt_lam_kg over the five seasons, kg.';
 COMMENT ON COLUMN model.keyfigures.snittvekt_lam_kg_trend IS 'Least-squares slope of snittvekt_lam_kg, kg per season.';
-COMMENT ON COLUMN model.keyfigures.snittvekt_lam_kg_median_fylke IS 'County median of the season, kg.';
-COMMENT ON COLUMN model.keyfigures.snittvekt_lam_kg_median_land IS 'National median of the season, kg.';
+COMMENT ON COLUMN model.keyfigures.snittvekt_lam_kg_median_fylke IS 'County median of the season, kg; empty when fewer than 5 producers have figures.';
+COMMENT ON COLUMN model.keyfigures.snittvekt_lam_kg_median_land IS 'National median of the season, kg; empty when fewer than 5 producers have figures.';
 
 COMMENT ON TABLE model.procedure_status IS 'Procedure status of each producer with findings in the latest run: the worst severity decides (HI-Tier).';
 COMMENT ON COLUMN model.procedure_status.produsentnr IS 'Produsentnummer (10 digits).';

@@ -261,20 +261,20 @@ COMMENT ON COLUMN analytics.keyfigures.andel_sau_fett1 IS 'Share (0–1) of ewes
 COMMENT ON COLUMN analytics.keyfigures.snittvekt_lam_kg IS 'Average lamb carcass weight, kg.';
 COMMENT ON COLUMN analytics.keyfigures.antall_lam_snitt5 IS 'Mean lambs over the five seasons.';
 COMMENT ON COLUMN analytics.keyfigures.antall_lam_trend IS 'Trend: least-squares slope, lambs per season.';
-COMMENT ON COLUMN analytics.keyfigures.antall_lam_median_fylke IS 'County median of the season.';
-COMMENT ON COLUMN analytics.keyfigures.antall_lam_median_land IS 'National median of the season.';
+COMMENT ON COLUMN analytics.keyfigures.antall_lam_median_fylke IS 'County median of the season; empty when fewer than 5 producers have figures.';
+COMMENT ON COLUMN analytics.keyfigures.antall_lam_median_land IS 'National median of the season; empty when fewer than 5 producers have figures.';
 COMMENT ON COLUMN analytics.keyfigures.andel_lam_fett1_snitt5 IS 'Mean share over the five seasons.';
 COMMENT ON COLUMN analytics.keyfigures.andel_lam_fett1_trend IS 'Trend: least-squares slope per season.';
-COMMENT ON COLUMN analytics.keyfigures.andel_lam_fett1_median_fylke IS 'County median of the season.';
-COMMENT ON COLUMN analytics.keyfigures.andel_lam_fett1_median_land IS 'National median of the season.';
+COMMENT ON COLUMN analytics.keyfigures.andel_lam_fett1_median_fylke IS 'County median of the season; empty when fewer than 5 producers have figures.';
+COMMENT ON COLUMN analytics.keyfigures.andel_lam_fett1_median_land IS 'National median of the season; empty when fewer than 5 producers have figures.';
 COMMENT ON COLUMN analytics.keyfigures.andel_sau_fett1_snitt5 IS 'Mean share over the five seasons.';
 COMMENT ON COLUMN analytics.keyfigures.andel_sau_fett1_trend IS 'Trend: least-squares slope per season.';
-COMMENT ON COLUMN analytics.keyfigures.andel_sau_fett1_median_fylke IS 'County median of the season.';
-COMMENT ON COLUMN analytics.keyfigures.andel_sau_fett1_median_land IS 'National median of the season.';
+COMMENT ON COLUMN analytics.keyfigures.andel_sau_fett1_median_fylke IS 'County median of the season; empty when fewer than 5 producers have figures.';
+COMMENT ON COLUMN analytics.keyfigures.andel_sau_fett1_median_land IS 'National median of the season; empty when fewer than 5 producers have figures.';
 COMMENT ON COLUMN analytics.keyfigures.snittvekt_lam_kg_snitt5 IS 'Mean weight over the five seasons, kg.';
 COMMENT ON COLUMN analytics.keyfigures.snittvekt_lam_kg_trend IS 'Trend: least-squares slope, kg per season.';
-COMMENT ON COLUMN analytics.keyfigures.snittvekt_lam_kg_median_fylke IS 'County median of the season, kg.';
-COMMENT ON COLUMN analytics.keyfigures.snittvekt_lam_kg_median_land IS 'National median of the season, kg.';
+COMMENT ON COLUMN analytics.keyfigures.snittvekt_lam_kg_median_fylke IS 'County median of the season, kg; empty when fewer than 5 producers have figures.';
+COMMENT ON COLUMN analytics.keyfigures.snittvekt_lam_kg_median_land IS 'National median of the season, kg; empty when fewer than 5 producers have figures.';
 COMMENT ON COLUMN analytics.keyfigures.business_date IS 'The latest run''s business date.';
 COMMENT ON COLUMN analytics.keyfigures.run_id IS 'The latest run.';
 
