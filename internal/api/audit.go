@@ -6,8 +6,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dvpsau/vpsau/internal/store"
 )
@@ -52,9 +55,9 @@ func (s *Server) serveAudited(w http.ResponseWriter, r *http.Request) {
 	}
 	s.audit.add(auditRow{
 		time: arrived, receiver: info.receiver, tokenID: info.tokenID, tokenName: info.tokenName,
-		method: r.Method, path: clip(r.URL.Path, 300), query: knownQuery(r.URL.Query()),
+		method: r.Method, path: clip(redact(r.URL.Path), 300), query: knownQuery(r.URL.Query()),
 		status: int64(rec.status), bytes: rec.bytes, ms: float64(time.Since(start).Microseconds()) / 1000,
-		client: client, agent: clip(r.UserAgent(), 200),
+		client: client, agent: clip(redact(r.UserAgent()), 200),
 	})
 }
 
@@ -72,8 +75,24 @@ func knownQuery(q url.Values) string {
 	return keep.Encode()
 }
 
+// secretLike matches what could be a token's secret that a client put in the wrong place
+// (the path, its user agent): a token (vpsau_<id>_<secret>) or a long run of hex digits.
+var secretLike = regexp.MustCompile(`(?i)(vpsau_[0-9a-f]{16}_)[0-9a-f]+|[0-9a-f]{32,}`)
+
+// redact keeps a token's id, which names it, and drops what could be its secret.
+func redact(s string) string {
+	return secretLike.ReplaceAllString(s, "${1}…")
+}
+
+// clip makes s valid UTF-8 (a path may hold any bytes, %ff; the database turns a string
+// that is not into NULL, and one such row failed every later batch of the audit log) and
+// cuts it to at most n bytes, at a character's start.
 func clip(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	if len(s) > n {
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
 		return s[:n]
 	}
 	return s
