@@ -126,33 +126,37 @@ func TestAuditRedacts(t *testing.T) {
 	}
 }
 
-// FuzzRequest sends the API requests of any method, path, query, body and token: the
+// FuzzRequest sends the API requests of any method, path, query, body and Authorization
+// header (a receiver's token, or any text): the
 // server never panics, never answers 500, answers errors as JSON problems, and never
 // answers 2xx about a feed other than its token's.
 func FuzzRequest(f *testing.F) {
 	for _, s := range []struct {
-		method, path, query, body string
-		holder                    uint8
+		method, path, query, body, auth string
+		holder                          uint8
 	}{
-		{"GET", "/v1/receivers/dhp/exports", "", "", 0},
-		{"GET", "/v1/receivers/ksl/exports", "", "", 0},
-		{"GET", "/v1/receivers/dhp/delta", "since=0&format=xlsx", "", 0},
-		{"GET", "/v1/receivers/dhp/delta", "since=-1&since=2&format=pdf&x=1", "", 0},
-		{"GET", "/v1/receivers/dhp/delta", "since=99999999999999999999", "", 0},
-		{"GET", "/v1/receivers/dhp/exports/000001-20270104/dhp.csv", "", "", 0},
-		{"GET", "/v1/receivers/dhp/exports/..%2F..%2Fksl/dhp.csv", "", "", 0},
-		{"POST", "/v1/receivers/dhp/confirmations", "", `{"endringsnr": 3, "referanse": "a"}`, 0},
-		{"POST", "/v1/receivers/dhp/confirmations", "", `{"endringsnr": -1, "referanse": "` + strings.Repeat("x", 200) + `"}`, 0},
-		{"POST", "/v1/receivers/dhp/confirmations", "", `{"endringsnr": 1e99}{}`, 1},
-		{"DELETE", "/v1/receivers/dhp/exports", "", "", 5},
-		{"GET", "/v1/receivers/nokkeltall/exports", "", "", 3},
+		{"GET", "/v1/receivers/dhp/exports", "", "", "", 0},
+		{"GET", "/v1/receivers/ksl/exports", "", "", "", 0},
+		{"GET", "/v1/receivers/dhp/delta", "since=0&format=xlsx", "", "", 0},
+		{"GET", "/v1/receivers/dhp/delta", "since=-1&since=2&format=pdf&x=1", "", "", 0},
+		{"GET", "/v1/receivers/dhp/delta", "since=99999999999999999999", "", "", 0},
+		{"GET", "/v1/receivers/dhp/exports/000001-20270104/dhp.csv", "", "", "", 0},
+		{"GET", "/v1/receivers/dhp/exports/..%2F..%2Fksl/dhp.csv", "", "", "", 0},
+		{"POST", "/v1/receivers/dhp/confirmations", "", `{"endringsnr": 3, "referanse": "a"}`, "", 0},
+		{"POST", "/v1/receivers/dhp/confirmations", "", `{"endringsnr": -1, "referanse": "` + strings.Repeat("x", 200) + `"}`, "", 0},
+		{"POST", "/v1/receivers/dhp/confirmations", "", `{"endringsnr": 1e99}{}`, "", 1},
+		{"DELETE", "/v1/receivers/dhp/exports", "", "", "", 5},
+		{"GET", "/v1/receivers/nokkeltall/exports", "", "", "", 3},
+		{"GET", "/v1/receivers/dhp/exports", "", "", "Bearer vpsau_0123456789abcdef_" + strings.Repeat("a", 64), 6},
+		{"GET", "/v1/receivers/dhp/exports", "", "", "bearer  vpsau_x_y", 6},
+		{"GET", "/v1/receivers/dhp/exports", "", "", "Basic ZGhwOng=", 6},
 	} {
-		f.Add(s.method, s.path, s.query, s.body, s.holder)
+		f.Add(s.method, s.path, s.query, s.body, s.auth, s.holder)
 	}
 	e := newEnv(f, func(c *Config) { c.RatePerMinute, c.Burst = 1e9, 1e9 })
 	names := receiver.Names()
 	handler := e.api.Handler()
-	f.Fuzz(func(t *testing.T, method, p, query, body string, holder uint8) {
+	f.Fuzz(func(t *testing.T, method, p, query, body, auth string, holder uint8) {
 		if !validMethod(method) || !strings.HasPrefix(p, "/") || len(p) > 2000 || len(body) > 1<<16 {
 			return
 		}
@@ -164,8 +168,8 @@ func FuzzRequest(f *testing.F) {
 		case i < len(names):
 			tokFeed = names[i]
 			req.Header.Set("Authorization", "Bearer "+e.tokens[tokFeed])
-		case i == len(names):
-			req.Header.Set("Authorization", "Bearer vpsau_0123456789abcdef_"+strings.Repeat("0", 64))
+		case i == len(names) && !strings.ContainsFunc(auth, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }):
+			req.Header.Set("Authorization", auth) // any header: none of it reaches a feed
 		}
 		rec := httptest.NewRecorder()
 		handler.ServeHTTP(rec, req)
