@@ -41,7 +41,7 @@ func cli(env []string, args ...string) *exec.Cmd {
 var crashStages = []string{
 	"fetch", "land dataflyt/producers", "land dataflyt/subsidy", "land slakt/slaughter", "land portal/extensions", "rules",
 	"receivers", "audit", "commit", "export", "stage dhp", "stage varsler", "publish dhp", "publish ksl",
-	"publish saukontrollen", "publish varsler", "rejects", "analyst copy", "finish",
+	"publish saukontrollen", "publish nokkeltall", "publish varsler", "rejects", "analyst copy", "report", "finish",
 }
 
 var (
@@ -123,10 +123,16 @@ func TestCrashAnywhere(t *testing.T) {
 		name  string
 		env   []string
 		delay time.Duration // for random kills
+		first bool          // the first night, on a new database (else night 2)
 	}
 	var kills []kill
 	for _, st := range crashStages {
 		kills = append(kills, kill{name: "at " + st, env: []string{"VPSAU_TEST_KILL_AT=" + st}})
+	}
+	// The first night of a new database: what it committed so far lives only in the
+	// write-ahead log, migrations included.
+	for _, st := range []string{"fetch", "land dataflyt/producers", "rules", "commit", "publish dhp", "analyst copy"} {
+		kills = append(kills, kill{name: "night 1 at " + st, env: []string{"VPSAU_TEST_KILL_AT=" + st}, first: true})
 	}
 	// Random moments over the whole length of a night-2 run.
 	t0 := time.Now()
@@ -146,9 +152,14 @@ func TestCrashAnywhere(t *testing.T) {
 			t.Parallel()
 			state := t.TempDir()
 			db, out := filepath.Join(state, "v.duckdb"), filepath.Join(state, "out")
-			copyTreeT(t, snapshot, state)
-			before := publishedSet(t, out)
 			args := []string{"run", "--inbox", "../../testdata/nights/night2/inbox", "--as-of", "2027-02-04", "--db", db, "--out", out}
+			runs := 2 // with a commit of its own, of the killed night
+			if k.first {
+				args[2], args[4], runs = "../../testdata/one-night/inbox", "2027-01-04", 1
+			} else {
+				copyTreeT(t, snapshot, state)
+			}
+			before := publishedSet(t, out)
 			cmd := cli(k.env, args...)
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
@@ -175,10 +186,14 @@ func TestCrashAnywhere(t *testing.T) {
 				t.Errorf("change numbers: %d changes, max %d, %d distinct", n, max, distinct)
 			}
 			var committed bool
-			if err := d.SQL().QueryRow(`SELECT count(*) = 2 FROM ops.run WHERE sys_time IS NOT NULL`).Scan(&committed); err != nil {
+			if err := d.SQL().QueryRow(`SELECT count(*) = ? FROM ops.run WHERE sys_time IS NOT NULL`, runs).Scan(&committed); err != nil {
 				t.Fatal(err)
 			}
-			auditAll(t, d)
+			var anyCommitted bool
+			d.SQL().QueryRow(`SELECT count(*) > 0 FROM ops.run WHERE sys_time IS NOT NULL`).Scan(&anyCommitted)
+			if anyCommitted { // the audits read the rules' tables, which a first commit makes
+				auditAll(t, d)
+			}
 			d.Close()
 			analystCopyOpens(t, filepath.Join(state, "v-analyst.duckdb"))
 			// What was published before is still there, unchanged.
@@ -199,7 +214,7 @@ func TestCrashAnywhere(t *testing.T) {
 			if b, err := cli(nil, args...).CombinedOutput(); err != nil {
 				t.Fatalf("rerun: %v\n%s", err, b)
 			}
-			t.Logf("killed %s: night 2 committed %v, %d of %d exports published; the rerun took %s",
+			t.Logf("killed %s: the night committed %v, %d of %d exports published; the rerun took %s",
 				k.name, committed, published, len(receiver.Names()), time.Since(t1).Round(time.Millisecond))
 			noLeftovers(t, state)
 			analystCopyOpens(t, filepath.Join(state, "v-analyst.duckdb"))

@@ -226,6 +226,50 @@ func TestFullDisk(t *testing.T) {
 		checkCopyFailed(t, n, func() { os.Remove(filler) })
 	})
 
+	// The database's own disk: DuckDB cannot write its log, the run's transaction is not
+	// committed and nothing is published; the database is closed on the full disk (its
+	// checkpoint fails); with room again it opens as it was and the next run publishes.
+	t.Run("tmpfs/database", func(t *testing.T) {
+		dir := t.TempDir()
+		dbDir := mountTmpfs(t, filepath.Join(dir, "db"), 48<<20)
+		n := startFullDisk(t, dbDir, filepath.Join(dir, "out"), "")
+		n.opt.RawRoot = filepath.Join(dir, "raw") // the raw payloads elsewhere: DuckDB meets the full disk
+		before := exportsOf(t, n.opt.Out)
+		filler, err := disk.Fill(dbDir, 4<<10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum, err := Run(context.Background(), n.db, n.opt)
+		if err == nil {
+			t.Fatal("night 2 succeeded on a full disk")
+		}
+		t.Logf("night 2: %v", err)
+		if !noSpace(err) || strings.Contains(err.Error(), "\n") || len(sum.Exports) != 0 {
+			t.Errorf("Run = %q with %d exports; want one line saying the disk is full, none published", err, len(sum.Exports))
+		}
+		if got := exportsOf(t, n.opt.Out); fmt.Sprint(got) != fmt.Sprint(before) {
+			t.Errorf("exports after the failed night: %v, before %v", got, before)
+		}
+		t.Logf("closed on the full disk: %v", n.db.Close())
+		os.Remove(filler)
+		db, err := store.Open(context.Background(), filepath.Join(dbDir, "v.duckdb"), store.Options{})
+		if err != nil {
+			t.Fatalf("the database after the full disk: %v", err)
+		}
+		defer db.Close()
+		var runs, succeeded int
+		db.SQL().QueryRow(`SELECT count(*), count(*) FILTER (status = 'succeeded') FROM ops.run`).Scan(&runs, &succeeded)
+		if succeeded != 1 {
+			t.Errorf("the database holds %d runs, %d succeeded; want night 1's success only", runs, succeeded)
+		}
+		if _, err := Run(context.Background(), db, n.opt); err != nil {
+			t.Fatalf("the next night, with room: %v", err)
+		}
+		if got := exportsOf(t, n.opt.Out); len(got) != len(before)+len(receiver.Names()) {
+			t.Errorf("%d exports after the next night, want %d", len(got), len(before)+len(receiver.Names()))
+		}
+	})
+
 	for _, left := range []int64{0, 100, 1000, 3000, 6000} {
 		t.Run(fmt.Sprintf("failing writes/export, %d bytes left", left), func(t *testing.T) {
 			dir := t.TempDir()

@@ -135,7 +135,15 @@ type Migration struct {
 }
 
 // migrate applies the embedded migrations in lexical order, each in its own transaction,
-// and records each in ops.schema_migration. Migrations are forward-only.
+// and records each in ops.schema_migration. Migrations are forward-only. Once it has
+// applied any, it checkpoints: the DDL is then in the database file, not only in the
+// write-ahead log, so a process that dies right after never leaves DDL to replay.
+//
+// ops.schema_migration has no DEFAULT now() (any more): DuckDB 1.5 cannot replay a
+// write-ahead log holding COMMENT ON COLUMN of a table with a function default
+// ("Calling DatabaseManager::GetDefaultDatabase with no default database set"), and
+// migration 020 comments on its columns — a new database whose first run was killed
+// before its first checkpoint could never be opened again.
 func (db *DB) migrate(ctx context.Context) error {
 	conn, err := db.Conn(ctx)
 	if err != nil {
@@ -144,8 +152,18 @@ func (db *DB) migrate(ctx context.Context) error {
 	defer conn.Close()
 	if err := conn.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS ops;
 		CREATE TABLE IF NOT EXISTS ops.schema_migration (
-			version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied TIMESTAMPTZ NOT NULL DEFAULT now())`); err != nil {
+			version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied TIMESTAMPTZ NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
+	}
+	var withDefault bool
+	if err := conn.QueryRow(ctx, `SELECT count(*) > 0 FROM duckdb_columns() WHERE database_name = current_database()
+		AND schema_name = 'ops' AND table_name = 'schema_migration' AND column_name = 'applied' AND column_default IS NOT NULL`).Scan(&withDefault); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if withDefault { // a database made before the default went
+		if err := conn.Exec(ctx, `ALTER TABLE ops.schema_migration ALTER COLUMN applied DROP DEFAULT; CHECKPOINT`); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
 	}
 	applied := map[int]bool{}
 	rows, err := conn.c.QueryContext(ctx, `SELECT version FROM ops.schema_migration`)
@@ -165,10 +183,12 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	done := 0
 	for _, m := range migs {
 		if applied[m.Version] {
 			continue
 		}
+		done++
 		body, err := fs.ReadFile(sqlfiles.FS, "migrations/"+m.Name)
 		if err != nil {
 			return fmt.Errorf("migrate %s: %w", m.Name, err)
@@ -177,10 +197,15 @@ func (db *DB) migrate(ctx context.Context) error {
 			if err := conn.Exec(ctx, string(body)); err != nil {
 				return err
 			}
-			return conn.Exec(ctx, `INSERT INTO ops.schema_migration (version, name) VALUES (?, ?)`, m.Version, m.Name)
+			return conn.Exec(ctx, `INSERT INTO ops.schema_migration (version, name, applied) VALUES (?, ?, now())`, m.Version, m.Name)
 		})
 		if err != nil {
 			return fmt.Errorf("migrate %s: %w", m.Name, err)
+		}
+	}
+	if done > 0 && db.path != "" && db.path != ":memory:" {
+		if err := conn.Exec(ctx, `CHECKPOINT`); err != nil {
+			return fmt.Errorf("migrate: checkpoint: %w", err)
 		}
 	}
 	return nil
@@ -258,7 +283,8 @@ func (c *Conn) InTx(ctx context.Context, fn func() error) (err error) {
 			c.Exec(context.WithoutCancel(ctx), "ROLLBACK")
 			panic(p)
 		}
-		if err != nil {
+		var ended *txEnded
+		if err != nil && !errors.As(err, &ended) {
 			if rbErr := c.Exec(context.WithoutCancel(ctx), "ROLLBACK"); rbErr != nil {
 				err = errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
 			}
@@ -268,10 +294,20 @@ func (c *Conn) InTx(ctx context.Context, fn func() error) (err error) {
 		return err
 	}
 	if err := c.Exec(ctx, "COMMIT"); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		// A failed COMMIT (a full disk under the write-ahead log) has mostly ended the
+		// transaction already; end it if not, and say only why the commit failed (not
+		// "cannot rollback - no transaction is active" after it).
+		c.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+		return &txEnded{fmt.Errorf("commit: %w", err)}
 	}
 	return nil
 }
+
+// txEnded is an error after which no transaction is left to roll back.
+type txEnded struct{ err error }
+
+func (e *txEnded) Error() string { return e.err.Error() }
+func (e *txEnded) Unwrap() error { return e.err }
 
 // Appender appends rows to one table in bulk (DuckDB's appender: columnar chunks, no
 // per-row statements). Values: nil, string, int64, float64, bool, time.Time.
