@@ -161,6 +161,7 @@ func TestPrivacy(t *testing.T) {
 	night(inbox2, time.Date(2027, 2, 4, 0, 0, 0, 0, time.UTC))
 	// Files: everything night 2 wrote, and night 1's files for the producer reserved from
 	// the start.
+	var nFiles, nViews int
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || strings.HasPrefix(p, filepath.Join(dir, "inbox")) || strings.HasPrefix(p, dbPath) {
 			return err // the inboxes, the database and its raw payloads are the sources' own data
@@ -173,6 +174,7 @@ func TestPrivacy(t *testing.T) {
 		if !night1Files[p] {
 			noMatch(t, later, p, text)
 		}
+		nFiles++
 		return nil
 	})
 	if err != nil {
@@ -188,12 +190,14 @@ func TestPrivacy(t *testing.T) {
 			text := queryText(t, d.SQL(), "SELECT * FROM "+rel)
 			noMatch(t, first, filepath.Base(path)+" "+rel, text)
 			noMatch(t, later, filepath.Base(path)+" "+rel, text)
+			nViews++
 		}
 		d.Close()
 	}
 	// The download API: every answer about every receiver's feed.
 	var apiLogs bytes.Buffer
-	for _, a := range apiAnswers(t, dbPath, out, slog.New(slog.NewJSONHandler(&apiLogs, &slog.HandlerOptions{Level: slog.LevelDebug}))) {
+	answers := apiAnswers(t, dbPath, out, slog.New(slog.NewJSONHandler(&apiLogs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	for _, a := range answers {
 		noMatch(t, first, a.what, a.text)
 		if !a.night1 {
 			noMatch(t, later, a.what, a.text)
@@ -204,6 +208,8 @@ func TestPrivacy(t *testing.T) {
 	noMatch(t, later, "the log", logs.String()+apiLogs.String())
 
 	contractColumns(t, out)
+	t.Logf("scanned %d files, %d views and tables (database and analyst copy), %d API answers, %d bytes of log",
+		nFiles, nViews, len(answers), logs.Len()+apiLogs.Len())
 }
 
 // noMatch reports each of pattern's matches in text.
