@@ -31,21 +31,11 @@ import (
 	"github.com/dvpsau/vpsau/internal/receiver"
 	"github.com/dvpsau/vpsau/internal/rules"
 	"github.com/dvpsau/vpsau/internal/store"
-	"github.com/dvpsau/vpsau/pipelines/dataflyt"
-	"github.com/dvpsau/vpsau/pipelines/didac"
-	"github.com/dvpsau/vpsau/pipelines/portal"
-	"github.com/dvpsau/vpsau/pipelines/slakt"
+	"github.com/dvpsau/vpsau/pipelines"
 )
 
-// Entities lists every source entity in load order.
-func Entities() []*contract.Entity {
-	var out []*contract.Entity
-	out = append(out, dataflyt.Entities()...)
-	out = append(out, slakt.Entities()...)
-	out = append(out, didac.Entities()...)
-	out = append(out, portal.Entities()...)
-	return out
-}
+// Entities lists every source entity in load order (pipelines.Entities).
+func Entities() []*contract.Entity { return pipelines.Entities() }
 
 // Options configure one run.
 type Options struct {
