@@ -329,6 +329,22 @@ func TestAsOf(t *testing.T) {
 	if diff := cmp.Diff(regs, trend); diff != "" {
 		t.Errorf("status_trend producers per run (-register +trend):\n%s", diff)
 	}
+	// Per status, the view's running sum equals its definition: the versions valid at
+	// each run's system time, counted.
+	trend, err = rowsOf(q, `SELECT run_id, status, produsenter FROM analytics.status_trend ORDER BY ALL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	valid, err := rowsOf(q, `SELECT r.run_id, h.status, count(*) FROM ops.run r
+		JOIN model.status_h h ON h.sys_von <= r.sys_time AND (h.sys_bis IS NULL OR h.sys_bis > r.sys_time)
+		WHERE r.sys_time IS NOT NULL AND r.run_id IN (SELECT run_id FROM model.run_param)
+		GROUP BY ALL ORDER BY ALL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(valid, trend); diff != "" {
+		t.Errorf("status_trend per run and status (-versions valid at the run +trend):\n%s", diff)
+	}
 }
 
 // reorder puts rows whose columns are those of the query from in the column order of

@@ -135,12 +135,34 @@ COMMENT ON COLUMN analytics.status_history.from_business_date IS 'Its business d
 COMMENT ON COLUMN analytics.status_history.to_run IS 'The run that computed something different (or no longer had the producer); empty while current.';
 COMMENT ON COLUMN analytics.status_history.to_business_date IS 'Its business date; empty while current.';
 
+-- A version counts at a run's system time T when sys_von <= T < sys_bis: a running sum, per
+-- status, of +1 where versions start and -1 where they end, read at each run's T (the run
+-- sorts after the versions that start or end at its own T). This costs the versions plus
+-- the runs; joining every run to every version valid then grew as runs times producers.
 CREATE OR REPLACE VIEW analytics.status_trend AS
-SELECT r.run_id, r.business_date, h.status, count(*) AS produsenter
-FROM ops.run r
-JOIN model.status_h h ON h.sys_von <= r.sys_time AND (h.sys_bis IS NULL OR h.sys_bis > r.sys_time)
-WHERE r.sys_time IS NOT NULL AND r.run_id IN (SELECT run_id FROM model.run_param)
-GROUP BY ALL;
+WITH edge AS (
+    SELECT status, sys_von AS t, 1 AS d FROM model.status_h
+    UNION ALL
+    SELECT status, sys_bis AS t, -1 AS d FROM model.status_h WHERE sys_bis IS NOT NULL
+),
+runs AS (
+    SELECT run_id, business_date, sys_time FROM ops.run
+    WHERE sys_time IS NOT NULL AND run_id IN (SELECT run_id FROM model.run_param)
+),
+line AS (
+    SELECT status, t, 0 AS at_run, sum(d) AS d, CAST(NULL AS BIGINT) AS run_id FROM edge GROUP BY status, t
+    UNION ALL
+    SELECT s.status, r.sys_time, 1, 0, r.run_id FROM runs r CROSS JOIN (SELECT DISTINCT status FROM model.status_h) s
+),
+counted AS (
+    SELECT run_id, status,
+           sum(d) OVER (PARTITION BY status ORDER BY t, at_run ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS produsenter
+    FROM line
+)
+SELECT r.run_id, r.business_date, c.status, c.produsenter
+FROM counted c
+JOIN runs r ON r.run_id = c.run_id
+WHERE c.produsenter > 0;
 COMMENT ON VIEW analytics.status_trend IS 'Producers per status as each run computed them for its business date: the trend over the runs. One row per run and status that occurred.';
 COMMENT ON COLUMN analytics.status_trend.run_id IS 'The run.';
 COMMENT ON COLUMN analytics.status_trend.business_date IS 'Its business date.';
