@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -147,8 +148,9 @@ func runNight(b *testing.B, db *store.DB, w *world, k int, tmp string, historyOn
 // BenchmarkYear measures what a year of history costs (issues 4 and 8):
 //
 //   - night/first: the first night on an empty database;
-//   - night/after-year: a night with about 1 % of rows changed on a database that holds
-//     -nights nightly runs of history (a copy per iteration);
+//   - night/after-one and night/after-year: a night with about 1 % of rows changed on a
+//     database that holds one night, and -nights nightly runs, of history (a copy per
+//     iteration): history must not slow nights down;
 //   - delta100/after-one and delta100/after-year: a receiver's delta of its last 100
 //     changes (dhp), written as CSV, after one night and after the year;
 //   - the database's size after one night and after the year (bytes, as metrics).
@@ -205,6 +207,7 @@ func BenchmarkYear(b *testing.B) {
 
 	night := *yearNights // the next night after the year
 	b.Run("night/first", func(b *testing.B) {
+		var stages stageTimes
 		for b.Loop() {
 			b.StopTimer()
 			tmp := b.TempDir()
@@ -213,28 +216,39 @@ func BenchmarkYear(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.StartTimer()
-			runNight(b, db, w, night, tmp, false)
+			sum := runNight(b, db, w, night, tmp, false)
 			b.StopTimer()
+			stages.add(sum)
 			db.Close()
 			b.StartTimer()
 		}
+		stages.report(b)
 	})
-	b.Run("night/after-year", func(b *testing.B) {
-		for b.Loop() {
-			b.StopTimer()
-			tmp := b.TempDir()
-			copyFile(b, yearDB, filepath.Join(tmp, "y.duckdb"))
-			db, err := store.Open(ctx, filepath.Join(tmp, "y.duckdb"), store.Options{})
-			if err != nil {
-				b.Fatal(err)
+	// the same night-to-night change (about 1 % of producers, a day's visits) on a copy of
+	// a database after one night and after the year
+	after := func(path string, k int) func(b *testing.B) {
+		return func(b *testing.B) {
+			var stages stageTimes
+			for b.Loop() {
+				b.StopTimer()
+				tmp := b.TempDir()
+				copyFile(b, path, filepath.Join(tmp, "y.duckdb"))
+				db, err := store.Open(ctx, filepath.Join(tmp, "y.duckdb"), store.Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				sum := runNight(b, db, w, k, tmp, false)
+				b.StopTimer()
+				stages.add(sum)
+				db.Close()
+				b.StartTimer()
 			}
-			b.StartTimer()
-			runNight(b, db, w, night, tmp, false)
-			b.StopTimer()
-			db.Close()
-			b.StartTimer()
+			stages.report(b)
 		}
-	})
+	}
+	b.Run("night/after-one", after(oneDB, 1))
+	b.Run("night/after-year", after(yearDB, night))
 	delta := func(path string) func(b *testing.B) {
 		return func(b *testing.B) {
 			db, err := store.Open(ctx, path, store.Options{})
@@ -271,4 +285,27 @@ func BenchmarkYear(b *testing.B) {
 	}
 	b.Run("delta100/after-one", delta(oneDB))
 	b.Run("delta100/after-year", delta(yearDB))
+}
+
+// stageTimes sums a night's stages over a benchmark's iterations, to report each stage's
+// mean as a metric (stage-ms) beside the whole night's ns/op.
+type stageTimes struct {
+	n int
+	d map[string]time.Duration
+}
+
+func (st *stageTimes) add(sum Summary) {
+	if st.d == nil {
+		st.d = map[string]time.Duration{}
+	}
+	st.n++
+	for k, v := range sum.Stages {
+		st.d[k] += v
+	}
+}
+
+func (st *stageTimes) report(b *testing.B) {
+	for k, v := range st.d {
+		b.ReportMetric(float64(v.Milliseconds())/float64(st.n), strings.ReplaceAll(k, " ", "-")+"-ms")
+	}
 }
