@@ -15,8 +15,11 @@ WITH changed AS (
     WHERE receiver = $1 AND endringsnr > $2 AND endringsnr <= $3
     GROUP BY rkey
 ),
+-- Only versions alive at $2 or later matter (valid at $2, valid at $3, or ended by a change
+-- after $2): versions that ended at or before $2 are left out before the join.
 versions AS (
-    SELECT t.* FROM {{.Table}} t SEMI JOIN changed c ON c.rkey = t.rkey WHERE t.chg_von <= $3
+    SELECT t.* FROM {{.Table}} t SEMI JOIN changed c ON c.rkey = t.rkey
+    WHERE t.chg_von <= $3 AND (t.chg_bis IS NULL OR t.chg_bis > $2)
 ),
 at_to AS (SELECT * FROM versions WHERE chg_bis IS NULL OR chg_bis > $3),
 at_from AS (SELECT * FROM versions WHERE chg_von <= $2 AND (chg_bis IS NULL OR chg_bis > $2))
