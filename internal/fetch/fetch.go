@@ -6,6 +6,7 @@
 package fetch
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -132,7 +133,9 @@ func New(source string, cfg Config, log *slog.Logger) *Client {
 }
 
 // Pages fetches the full snapshot at path (e.g. /v1/producers), page by page, and calls
-// page with each page's number (from 1) and its body, verbatim, in order. A page is passed
+// page with each page's number (from 1) and its body, verbatim, in order. The body is
+// valid only until page returns (one buffer is read into for every page): a page that
+// keeps it, or values decoded from it, copies it first. A page is passed
 // on only once it has the shape DecodePage wants and does not break the paging: a
 // next_page_token that was used before, a page whose items are byte for byte those of the
 // page before it, or more pages than MaxPages is ErrPagination. An error from page stops the paging and is
@@ -142,6 +145,9 @@ func (c *Client) Pages(ctx context.Context, path string, page func(n int, body [
 	var token string
 	seed := maphash.MakeSeed()
 	var prev uint64 // hash of the previous page's items array
+	// Every page is read into one buffer, taken from those that earlier snapshots grew.
+	buf := buffers.Get().(*bytes.Buffer)
+	defer buffers.Put(buf)
 	for n := 1; ; n++ {
 		if n > c.cfg.MaxPages {
 			return c.fail(path, n, fmt.Errorf("%w: more than %d pages (MaxPages)", ErrPagination, c.cfg.MaxPages))
@@ -155,7 +161,7 @@ func (c *Client) Pages(ctx context.Context, path string, page func(n int, body [
 			return c.fail(path, n, err)
 		}
 		var p decoded
-		body, err := c.get(ctx, path, n, u, func(body []byte) error {
+		body, err := c.get(ctx, path, n, u, buf, func(body []byte) error {
 			var err error
 			p, err = checkPage(body)
 			if err != nil && !json.Valid(body) {
@@ -181,8 +187,9 @@ func (c *Client) Pages(ctx context.Context, path string, page func(n int, body [
 			c.log.Info("fetched", "path", path, "pages", n)
 			return nil
 		}
-		used[p.next] = true
-		token = p.next
+		next := strings.Clone(p.next) // not a view into the body, which would stay alive with it
+		used[next] = true
+		token = next
 		prev = sum
 	}
 }
@@ -193,7 +200,7 @@ func (c *Client) Get(ctx context.Context, path string) ([]byte, error) {
 	if err != nil {
 		return nil, c.fail(path, 0, err)
 	}
-	body, err := c.get(ctx, path, 0, u, func(body []byte) error {
+	body, err := c.get(ctx, path, 0, u, new(bytes.Buffer), func(body []byte) error {
 		var v json.RawMessage
 		if err := json.Unmarshal(body, &v); err != nil {
 			return &transient{err: fmt.Errorf("%w: body of %d bytes is not valid JSON: %v", ErrBadResponse, len(body), err)}
@@ -208,9 +215,9 @@ func (c *Client) Get(ctx context.Context, path string) ([]byte, error) {
 
 // get sends GET u until it succeeds and check accepts the body, or an error is not worth
 // retrying, or MaxAttempts are used up.
-func (c *Client) get(ctx context.Context, path string, n int, u string, check func([]byte) error) ([]byte, error) {
+func (c *Client) get(ctx context.Context, path string, n int, u string, buf *bytes.Buffer, check func([]byte) error) ([]byte, error) {
 	for attempt := 1; ; attempt++ {
-		body, err := c.try(ctx, u)
+		body, err := c.try(ctx, u, buf)
 		if err == nil {
 			err = check(body)
 		}
@@ -235,9 +242,10 @@ func (c *Client) get(ctx context.Context, path string, n int, u string, check fu
 	}
 }
 
-// try makes one attempt: a token if needed, then the request. Errors worth retrying come
-// back as *transient.
-func (c *Client) try(ctx context.Context, u string) ([]byte, error) {
+// try makes one attempt: a token if needed, then the request, whose body it reads into buf
+// (and returns: valid until buf is used again). Errors worth retrying come back as
+// *transient.
+func (c *Client) try(ctx context.Context, u string, buf *bytes.Buffer) ([]byte, error) {
 	tok, err := c.tokenFor(ctx)
 	if err != nil {
 		return nil, err
@@ -253,7 +261,9 @@ func (c *Client) try(ctx context.Context, u string) ([]byte, error) {
 		return nil, c.transportError(ctx, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	buf.Reset()
+	_, err = buf.ReadFrom(io.LimitReader(resp.Body, maxBody+1))
+	body := buf.Bytes()
 	if err != nil {
 		return nil, c.transportError(ctx, fmt.Errorf("reading body: %w", err))
 	}
@@ -453,3 +463,8 @@ func short(s string) string {
 	}
 	return s[:n] + "…"
 }
+
+// buffers holds the buffers Pages reads pages into, between snapshots: a page runs to
+// tens of megabytes, and growing a new buffer to that for every snapshot (each larger
+// slice cleared, then copied into) cost more than the decoding.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}

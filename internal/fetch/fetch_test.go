@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -133,6 +134,7 @@ func collect(ctx context.Context, c *Client, path string) (items []map[string]*s
 		if n != len(bodies)+1 {
 			return fmt.Errorf("page %d came after page %d", n, len(bodies))
 		}
+		body = bytes.Clone(body) // valid only during the call
 		bodies = append(bodies, body)
 		got, _, err := DecodePage(body)
 		items = append(items, got...)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -178,6 +179,23 @@ func FuzzDecodePage(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		items, next, err := DecodePage(body)
+		// DecodePageColumns: the same outcome, the items cut to the columns asked for.
+		cols := []string{"a", "produsentnr", "_error"}
+		some, someNext, someErr := DecodePageColumns(body, cols)
+		if fmt.Sprint(someErr) != fmt.Sprint(err) || someNext != next || len(some) != len(items) {
+			t.Fatalf("DecodePageColumns(%q) = %d items %q %v, DecodePage %d items %q %v", body, len(some), someNext, someErr, len(items), next, err)
+		}
+		for i, it := range items {
+			want := map[string]*string{}
+			for _, c := range cols {
+				if v, ok := it[c]; ok {
+					want[c] = v
+				}
+			}
+			if !reflect.DeepEqual(some[i], want) {
+				t.Fatalf("DecodePageColumns(%q) item %d = %s, want %s", body, i+1, show([]map[string]*string{some[i]}), show([]map[string]*string{want}))
+			}
+		}
 		wantItems, wantNext, wantOK := referenceDecode(body)
 		if (err == nil) != wantOK {
 			t.Fatalf("DecodePage(%q) = %v, want ok=%v (as encoding/json sees it)", body, err, wantOK)

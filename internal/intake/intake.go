@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/dvpsau/vpsau/internal/contract"
 	"github.com/dvpsau/vpsau/internal/fetch"
@@ -95,49 +96,100 @@ func copyFile(src, dst string) (int64, error) {
 	return n, nil
 }
 
+// Fetchers is how many snapshots (an entity, or a subsidy year) FromHTTP pulls at once:
+// the sources are separate systems, a slow one holds up no other, and the client decodes
+// while the server writes.
+const Fetchers = 4
+
 // FromHTTP pulls every entity's snapshot from its system's API (clients by system name)
-// and stores each page under rawDir/http/<entity>/ (subsidy: http/subsidy/<year>/).
+// and stores each page under rawDir/http/<entity>/ (subsidy: http/subsidy/<year>/),
+// Fetchers snapshots at a time. Every snapshot is pulled (or fails) on its own, and the
+// error is that of the first failing entity in the order given, not the first in time: a
+// failure reads the same on every run. (A run that fails has lost nothing by finishing the
+// other pulls: they are bounded by their retries, and side by side.)
 func FromHTTP(ctx context.Context, rawDir string, clients map[string]*fetch.Client, entities []*contract.Entity, log *slog.Logger) (Stats, error) {
-	var st Stats
 	for _, e := range entities {
-		c, ok := clients[e.System]
-		if !ok {
-			return st, fmt.Errorf("source %s: no URL configured", e.System)
+		if _, ok := clients[e.System]; !ok {
+			return Stats{}, fmt.Errorf("source %s: no URL configured", e.System)
 		}
-		if e.Name != "subsidy" {
-			n, err := pages(ctx, c, e.Path, filepath.Join(rawDir, land.HTTPDir, e.Name))
-			st.Files += n.Files
-			st.Bytes += n.Bytes
-			if err != nil {
-				return st, err
+	}
+	slots := make(chan struct{}, Fetchers)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var st Stats
+	// pull fetches one snapshot in a slot.
+	pull := func(c *fetch.Client, apiPath, dir, what string) error {
+		slots <- struct{}{}
+		defer func() { <-slots }()
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, err := pages(ctx, c, apiPath, dir)
+		mu.Lock()
+		st.Files += n.Files
+		st.Bytes += n.Bytes
+		mu.Unlock()
+		if err != nil {
+			return err
+		}
+		log.Debug("fetched", "source", what, "pages", n.Files)
+		return nil
+	}
+	errs := make([]error, len(entities))
+	for i, e := range entities {
+		c := clients[e.System]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if e.Name != "subsidy" {
+				errs[i] = pull(c, e.Path, filepath.Join(rawDir, land.HTTPDir, e.Name), e.System+"/"+e.Name)
+				return
 			}
-			log.Debug("fetched", "source", e.System+"/"+e.Name, "pages", n.Files)
-			continue
-		}
-		body, err := c.Get(ctx, e.Path)
+			errs[i] = subsidy(ctx, c, e, rawDir, pull)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
 			return st, err
 		}
-		var list struct {
-			Years []int `json:"years"`
-		}
-		if err := json.Unmarshal(body, &list); err != nil {
-			return st, fmt.Errorf("source %s: GET %s: %w: %v", e.System, e.Path, fetch.ErrBadResponse, err)
-		}
-		if err := writeFile(filepath.Join(rawDir, land.HTTPDir, "subsidy-years.json"), body); err != nil {
-			return st, err
-		}
-		for _, y := range list.Years {
-			year := strconv.Itoa(y)
-			n, err := pages(ctx, c, e.Path+"/"+year, filepath.Join(rawDir, land.HTTPDir, e.Name, year))
-			st.Files += n.Files
-			st.Bytes += n.Bytes
-			if err != nil {
-				return st, err
-			}
-		}
 	}
 	return st, nil
+}
+
+// subsidy pulls the list of subsidy years, then each year's snapshot, the years side by
+// side (in pull's slots); the error is that of the first failing year.
+func subsidy(ctx context.Context, c *fetch.Client, e *contract.Entity, rawDir string, pull func(c *fetch.Client, apiPath, dir, what string) error) error {
+	body, err := c.Get(ctx, e.Path)
+	if err != nil {
+		return err
+	}
+	var list struct {
+		Years []int `json:"years"`
+	}
+	if err := json.Unmarshal(body, &list); err != nil {
+		return fmt.Errorf("source %s: GET %s: %w: %v", e.System, e.Path, fetch.ErrBadResponse, err)
+	}
+	if err := writeFile(filepath.Join(rawDir, land.HTTPDir, "subsidy-years.json"), body); err != nil {
+		return err
+	}
+	errs := make([]error, len(list.Years))
+	var wg sync.WaitGroup
+	for i, y := range list.Years {
+		year := strconv.Itoa(y)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = pull(c, e.Path+"/"+year, filepath.Join(rawDir, land.HTTPDir, e.Name, year), e.System+"/"+e.Name+" "+year)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func pages(ctx context.Context, c *fetch.Client, apiPath, dir string) (Stats, error) {

@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -275,14 +274,20 @@ type rowFunc func(pr *contract.Parser, line int64, raw []string, rowErr error) e
 
 // readPayload reads one payload, binding a parser to its columns, and calls fn per row.
 func readPayload(rawDir string, p Payload, e *contract.Entity, asOf time.Time, fn rowFunc) error {
-	f, err := os.Open(filepath.Join(rawDir, filepath.FromSlash(p.Name)))
+	path := filepath.Join(rawDir, filepath.FromSlash(p.Name))
+	if p.JSON {
+		// A page is decoded whole; ReadFile allocates it once, at its size.
+		body, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return readPage(body, e, asOf, fn)
+	}
+	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	if p.JSON {
-		return readPage(f, e, asOf, fn)
-	}
 	r, err := tabular.NewReader(f)
 	if err != nil {
 		return err
@@ -304,21 +309,17 @@ func readPayload(rawDir string, p Payload, e *contract.Entity, asOf time.Time, f
 // key or null is an empty value; other keys are ignored); the "line" of an item is its
 // 1-based position in the page. An item with an "_error" key is a row the source could not
 // split into fields: a reject with that reason.
-func readPage(r io.Reader, e *contract.Entity, asOf time.Time, fn rowFunc) error {
-	body, err := io.ReadAll(r)
-	if err != nil {
-		return err
+func readPage(body []byte, e *contract.Entity, asOf time.Time, fn rowFunc) error {
+	header := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		header[i] = f.Name
 	}
-	items, _, err := fetch.DecodePage(body)
+	items, _, err := fetch.DecodePageColumns(body, append(header[:len(header):len(header)], "_error"))
 	if err != nil {
 		return err
 	}
 	if err := columnsPresent(items, e); err != nil {
 		return err
-	}
-	header := make([]string, len(e.Fields))
-	for i, f := range e.Fields {
-		header[i] = f.Name
 	}
 	pr, err := e.NewParser(header, asOf)
 	if err != nil {
