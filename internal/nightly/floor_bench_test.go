@@ -163,6 +163,7 @@ func BenchmarkNight(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Run("vpsau", func(b *testing.B) {
+		var stages stageTimes
 		for b.Loop() {
 			b.StopTimer()
 			dir := b.TempDir()
@@ -171,15 +172,17 @@ func BenchmarkNight(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.StartTimer()
-			_, err = Run(ctx, db, Options{AsOf: asOf, Inbox: inbox, Out: filepath.Join(dir, "out"), RawRoot: filepath.Join(dir, "raw"),
+			sum, err := Run(ctx, db, Options{AsOf: asOf, Inbox: inbox, Out: filepath.Join(dir, "out"), RawRoot: filepath.Join(dir, "raw"),
 				Rules: rules.Defaults(), Guard: DefaultGuard, Analyst: AnalystCopy{Path: filepath.Join(dir, "v-analyst.duckdb")}})
 			if err != nil {
 				b.Fatal(err)
 			}
 			b.StopTimer()
+			stages.add(sum)
 			db.Close()
 			b.StartTimer()
 		}
+		stages.report(b)
 	})
 	stmts, err := floorSQL(inbox, asOf)
 	if err != nil {

@@ -248,6 +248,7 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 	receivers := receiver.All()
 
 	// Land, compute, store the receivers' rows and audit: all in one transaction.
+	var committing time.Time
 	err = c.InTx(ctx, func() error {
 		t0 := opt.Now()
 		lopt := land.Options{RunID: sum.RunID, SysTime: sum.SysTime, AsOf: opt.AsOf}
@@ -312,11 +313,13 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 		}
 		stage("audit", t0)
 		progress("commit")
+		committing = opt.Now()
 		return c.Exec(ctx, `UPDATE ops.run SET sys_time = ? WHERE run_id = ?`, sum.SysTime, sum.RunID)
 	})
 	if err != nil {
 		return sum, err
 	}
+	stage("commit", committing) // the transaction's commit: its write-ahead log written and synced
 
 	// Export and publish: stage every receiver's delta after its watermark, then publish
 	// them all.
