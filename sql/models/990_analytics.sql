@@ -150,13 +150,13 @@ runs AS (
     WHERE sys_time IS NOT NULL AND run_id IN (SELECT run_id FROM model.run_param)
 ),
 line AS (
-    SELECT status, t, 0 AS at_run, sum(d) AS d, CAST(NULL AS BIGINT) AS run_id FROM edge GROUP BY status, t
+    SELECT status, t, 0 AS at_run, CAST(sum(d) AS BIGINT) AS d, CAST(NULL AS BIGINT) AS run_id FROM edge GROUP BY status, t
     UNION ALL
     SELECT s.status, r.sys_time, 1, 0, r.run_id FROM runs r CROSS JOIN (SELECT DISTINCT status FROM model.status_h) s
 ),
 counted AS (
     SELECT run_id, status,
-           sum(d) OVER (PARTITION BY status ORDER BY t, at_run ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS produsenter
+           CAST(sum(d) OVER (PARTITION BY status ORDER BY t, at_run ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS BIGINT) AS produsenter
     FROM line
 )
 SELECT r.run_id, r.business_date, c.status, c.produsenter
