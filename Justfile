@@ -27,7 +27,8 @@ build:
 bench count="5":
     go test -run '^$' -bench '^Benchmark(Ingest|IngestHTTP|Night|Rules|XLSX|CSV)$' -benchtime 1x ./internal/... ./exports/ > /dev/null
     go test -run '^$' -bench '^Benchmark(Ingest|IngestHTTP|Night|Rules|XLSX|CSV|Inbox)$' -benchmem -count {{count}} -timeout 4h ./internal/... ./exports/ ./fixtures/... | tee bench.txt
-    go test ./internal/nightly/ -run '^$' -bench '^BenchmarkYear$' -benchtime 3x -timeout 5h -yearcache .bench | tee -a bench.txt
+    go test ./internal/nightly/ -run '^$' -bench '^BenchmarkYear$/night' -benchtime 1x -count {{count}} -timeout 5h -yearcache .bench | tee -a bench.txt
+    go test ./internal/nightly/ -run '^$' -bench '^BenchmarkYear$/delta' -benchtime 20x -count {{count}} -timeout 1h -yearcache .bench | tee -a bench.txt
     go run ./scripts/benchtable < bench.txt | tee bench.md
 
 # a whole night and the ingest at a larger scale (10 or 100), against their floors
