@@ -155,7 +155,7 @@ func runFailed(sum nightly.Summary, err error) error {
 	for _, m := range sum.Exports {
 		names = append(names, m.Receiver)
 	}
-	return fmt.Errorf("run %d failed: %w; published before the failure: the exports of %s (the next run's repeat them)",
+	return fmt.Errorf("run %d failed: %w; published before the failure: the exports of %s (the next run's exports repeat their changes)",
 		sum.RunID, err, strings.Join(names, ", "))
 }
 

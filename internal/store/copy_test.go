@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -47,4 +48,86 @@ func TestCopyToSweepsKilledCopies(t *testing.T) {
 		t.Fatalf("the copy: %v", err)
 	}
 	cp.Close()
+}
+
+// TestCopyToBothWays: CopyTo copies the file's bytes after a checkpoint, and falls back
+// to COPY FROM DATABASE when DuckDB refuses the checkpoint (another connection's
+// transaction began before a change of the catalog); either way the copy holds what was
+// committed, and not what an open transaction has not.
+func TestCopyToBothWays(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := Open(ctx, filepath.Join(dir, "v.duckdb"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Exec(ctx, `CREATE TABLE ops.t AS SELECT range AS n FROM range(100000)`); err != nil {
+		t.Fatal(err)
+	}
+	count := func(path string) int64 {
+		t.Helper()
+		cp, err := Open(ctx, path, Options{ReadOnly: true})
+		if err != nil {
+			t.Fatalf("the copy: %v", err)
+		}
+		defer cp.Close()
+		var n int64
+		if err := cp.SQL().QueryRow(`SELECT count(*) FROM ops.t`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	tests := []struct {
+		name   string
+		other  string // what another connection has open during the copy ("" = nothing)
+		then   string // what this connection commits after that, before the copy
+		byByte bool   // the copy is made from the file's bytes
+	}{
+		{name: "nothing else open", byByte: true},
+		{name: "an open transaction that inserted", other: `BEGIN TRANSACTION; INSERT INTO ops.t VALUES (-1)`, byByte: true},
+		{name: "an open transaction older than a catalog change", other: `BEGIN TRANSACTION; SELECT count(*) FROM ops.t`,
+			then: `CREATE OR REPLACE TABLE ops.u AS SELECT 1 AS x`},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.other != "" {
+				w, err := db.Conn(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer w.Close()
+				if err := w.Exec(ctx, tt.other); err != nil {
+					t.Fatal(err)
+				}
+				defer w.Exec(ctx, `ROLLBACK`)
+			}
+			if tt.then != "" {
+				if err := c.Exec(ctx, tt.then); err != nil {
+					t.Fatal(err)
+				}
+			}
+			probe := filepath.Join(dir, fmt.Sprintf("probe-%d.duckdb", i))
+			ok, err := byteCopy(ctx, c, probe)
+			if err != nil || ok != tt.byByte {
+				t.Errorf("byteCopy = %v, %v; want %v", ok, err, tt.byByte)
+			}
+			if _, err := os.Stat(probe); (err == nil) != ok {
+				t.Errorf("byteCopy returned %v, and the file is there: %v", ok, err == nil)
+			}
+			os.Remove(probe)
+			dst := filepath.Join(dir, fmt.Sprintf("copy-%d.duckdb", i))
+			if err := CopyTo(ctx, c, dst, nil); err != nil {
+				t.Fatal(err)
+			}
+			if n := count(dst); n != 100000 {
+				t.Errorf("the copy has %d rows, want the 100000 committed", n)
+			}
+		})
+	}
 }
