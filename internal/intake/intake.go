@@ -157,6 +157,38 @@ func FromHTTP(ctx context.Context, rawDir string, clients map[string]*fetch.Clie
 	return st, nil
 }
 
+// SystemResult is what pulling one source system's entities came to.
+type SystemResult struct {
+	System string
+	Stats  Stats
+	Err    error // FromHTTP's error for the system's entities
+}
+
+// FromHTTPSystems pulls the entities of every source system over HTTP as FromHTTP does,
+// the systems side by side, and returns each system's outcome in the order the systems
+// first appear in entities: a run decides per system what a failure means (its last
+// snapshot may stand in).
+func FromHTTPSystems(ctx context.Context, rawDir string, clients map[string]*fetch.Client, entities []*contract.Entity, log *slog.Logger) []SystemResult {
+	var out []SystemResult
+	bySystem := map[string][]*contract.Entity{}
+	for _, e := range entities {
+		if _, ok := bySystem[e.System]; !ok {
+			out = append(out, SystemResult{System: e.System})
+		}
+		bySystem[e.System] = append(bySystem[e.System], e)
+	}
+	var wg sync.WaitGroup
+	for i := range out {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i].Stats, out[i].Err = FromHTTP(ctx, rawDir, clients, bySystem[out[i].System], log)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
 // subsidy pulls the list of subsidy years, then each year's snapshot, the years side by
 // side (in pull's slots); the error is that of the first failing year.
 func subsidy(ctx context.Context, c *fetch.Client, e *contract.Entity, rawDir string, pull func(c *fetch.Client, apiPath, dir, what string) error) error {

@@ -49,7 +49,11 @@ func BenchmarkIngestHTTP(b *testing.B) {
 			raw := filepath.Join(dir, "raw")
 			b.StartTimer()
 			if viaHTTP {
-				_, err = intake.FromHTTP(ctx, raw, clients, Entities(), log)
+				for _, r := range intake.FromHTTPSystems(ctx, raw, clients, Entities(), log) { // as Run pulls
+					if r.Err != nil {
+						err = r.Err
+					}
+				}
 			} else {
 				_, err = intake.FromInbox(inbox, raw, Entities())
 			}

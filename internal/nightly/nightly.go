@@ -209,13 +209,19 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 			clients[sys] = fetch.New(sys, cfg, log)
 		}
 		fetched := map[string]time.Time{}
+		pulled := map[string]intake.SystemResult{} // over HTTP: every system at once, then one by one below
+		if opt.Inbox == "" {
+			for _, r := range intake.FromHTTPSystems(ctx, rawDir, clients, entities, log) {
+				pulled[r.System] = r
+			}
+		}
 		for _, sys := range systems(entities) {
 			es := entitiesOf(entities, sys)
 			var st intake.Stats
 			if opt.Inbox != "" {
 				st, err = intake.FromInbox(opt.Inbox, rawDir, es)
 			} else {
-				st, err = intake.FromHTTP(ctx, rawDir, clients, es, log)
+				st, err = pulled[sys].Stats, pulled[sys].Err
 			}
 			sum.Intake.Files += st.Files
 			sum.Intake.Bytes += st.Bytes
