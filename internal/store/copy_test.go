@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -129,5 +131,47 @@ func TestCopyToBothWays(t *testing.T) {
 				t.Errorf("the copy has %d rows, want the 100000 committed", n)
 			}
 		})
+	}
+}
+
+// TestCopyToKeepsTheLock: after a copy made from the file's bytes, the database is still
+// locked against other processes (regression: the copy read the file through a descriptor
+// it closed, which dropped DuckDB's POSIX lock on the file, so vpsau token could open the
+// database while vpsau serve had it open, and failed at commit on the write-ahead log).
+func TestCopyToKeepsTheLock(t *testing.T) {
+	if path := os.Getenv("STORE_TRY"); path != "" { // the other process
+		db, err := Open(context.Background(), path, Options{})
+		if errors.Is(err, ErrBusy) {
+			os.Exit(3)
+		}
+		if err == nil {
+			db.Close()
+		}
+		os.Exit(0)
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "v.duckdb")
+	db, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := range 2 { // the second copy reads through the same kept descriptor
+		if err := CopyTo(ctx, c, filepath.Join(dir, fmt.Sprintf("copy-%d.duckdb", i)), nil); err != nil {
+			t.Fatal(err)
+		}
+		try := exec.Command(os.Args[0], "-test.run", "^TestCopyToKeepsTheLock$")
+		try.Env = append(os.Environ(), "STORE_TRY="+path)
+		err := try.Run()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 3 {
+			t.Fatalf("copy %d: another process opening the database: %v, want it refused as busy", i+1, err)
+		}
 	}
 }

@@ -10,10 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -34,6 +36,13 @@ type Options struct {
 type DB struct {
 	sql  *sql.DB
 	path string
+
+	// file is the database file opened for reading by byteCopy and kept open until Close:
+	// closing any descriptor of a file drops every POSIX (fcntl) lock the process holds on
+	// it, DuckDB's lock on the database included — another process could then open the
+	// database beside this one.
+	mu   sync.Mutex
+	file *os.File
 }
 
 // Open opens (creating if needed) the database at path and brings its schema up to date.
@@ -111,7 +120,31 @@ func busyError(file string, err error) error {
 }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.sql.Close() }
+func (db *DB) Close() error {
+	err := db.sql.Close()
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.file != nil {
+		db.file.Close() // after DuckDB has let go of the file: no lock is left to drop
+		db.file = nil
+	}
+	return err
+}
+
+// readFile returns the database file opened for reading, kept open until Close (see
+// DB.file); path is the file DuckDB has open.
+func (db *DB) readFile(path string) (*os.File, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.file == nil {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		db.file = f
+	}
+	return db.file, nil
+}
 
 // Path returns the file the database was opened from.
 func (db *DB) Path() string { return db.path }
@@ -125,7 +158,7 @@ func (db *DB) Conn(ctx context.Context) (*Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
-	return &Conn{c: c}, nil
+	return &Conn{c: c, db: db}, nil
 }
 
 // Migration is one applied schema migration.
@@ -241,7 +274,8 @@ func Migrations() ([]Migration, error) {
 
 // Conn is one connection to the database.
 type Conn struct {
-	c *sql.Conn
+	c  *sql.Conn
+	db *DB
 }
 
 // Close returns the connection to the pool.
