@@ -123,15 +123,5 @@ func withLockedConn(ctx context.Context, e env, cfg config.Config, fn func(*stor
 		return err
 	}
 	defer lock.Release()
-	d, err := openExisting(ctx, e, cfg)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	c, err := d.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	return fn(c)
+	return withConn(ctx, e, cfg, openExisting, fn)
 }

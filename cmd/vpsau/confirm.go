@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/dvpsau/vpsau/internal/receiver"
+	"github.com/dvpsau/vpsau/internal/store"
 )
 
 func confirmCmd(ctx context.Context, e env, args []string) error {
@@ -31,23 +32,15 @@ func confirmCmd(ctx context.Context, e env, args []string) error {
 	if err != nil || n < 0 {
 		return usageError("CHANGE_NR %q: must be a change number ≥ 0", fs.Arg(1))
 	}
-	d, err := openExisting(ctx, e, cfg)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	c, err := d.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	conf, _, err := receiver.Confirm(ctx, c, r.Name, n, *by, "", e.now())
-	if err != nil {
-		return err
-	}
-	prev := conf.Previous
-	fmt.Fprintf(e.stdout, "%s: confirmed up to change %d (was %d); the next export starts after %d\n", r.Name, n, prev, n)
-	return nil
+	return withConn(ctx, e, cfg, openExisting, func(c *store.Conn) error {
+		conf, _, err := receiver.Confirm(ctx, c, r.Name, n, *by, "", e.now())
+		if err != nil {
+			return err
+		}
+		prev := conf.Previous
+		fmt.Fprintf(e.stdout, "%s: confirmed up to change %d (was %d); the next export starts after %d\n", r.Name, n, prev, n)
+		return nil
+	})
 }
 
 // reorder moves flags before positional arguments, so that "confirm dhp 12 --db x" works.

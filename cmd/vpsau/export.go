@@ -57,50 +57,42 @@ func exportCmd(ctx context.Context, e env, args []string) error {
 			at = d.Add(24*time.Hour - time.Microsecond) // the end of that day (UTC)
 		}
 	}
-	d, err := openExisting(ctx, e, cfg)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	c, err := d.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	to, err := receiver.LastChange(ctx, c, at)
-	if err != nil {
-		return err
-	}
-	if from > to {
-		return fmt.Errorf("--since %d is after the last change %d", from, to)
-	}
-	var bdate time.Time
-	var bd *time.Time
-	if err := c.QueryRow(ctx, `SELECT max(r.business_date) FROM ops.run r JOIN ops.change_log l ON l.run_id = r.run_id WHERE l.endringsnr = ?`, to).Scan(&bd); err != nil {
-		return err
-	}
-	if bd != nil {
-		bdate = *bd
-	} else {
-		bdate = e.now().UTC().Truncate(24 * time.Hour)
-	}
-	s, err := nightly.Write(ctx, c, nightly.WriteOptions{
-		Receiver: r, From: from, To: to, Full: *full, Out: cfg.Out, BusinessDate: bdate, Created: e.now(), Files: files,
+	return withConn(ctx, e, cfg, openExisting, func(c *store.Conn) error {
+		to, err := receiver.LastChange(ctx, c, at)
+		if err != nil {
+			return err
+		}
+		if from > to {
+			return fmt.Errorf("--since %d is after the last change %d", from, to)
+		}
+		var bdate time.Time
+		var bd *time.Time
+		if err := c.QueryRow(ctx, `SELECT max(r.business_date) FROM ops.run r JOIN ops.change_log l ON l.run_id = r.run_id WHERE l.endringsnr = ?`, to).Scan(&bd); err != nil {
+			return err
+		}
+		if bd != nil {
+			bdate = *bd
+		} else {
+			bdate = e.now().UTC().Truncate(24 * time.Hour)
+		}
+		s, err := nightly.Write(ctx, c, nightly.WriteOptions{
+			Receiver: r, From: from, To: to, Full: *full, Out: cfg.Out, BusinessDate: bdate, Created: e.now(), Files: files,
+		})
+		if err != nil {
+			return err
+		}
+		if err := s.Publish(); err != nil {
+			s.Discard()
+			return err
+		}
+		if err := nightly.Record(ctx, c, s, nil); err != nil {
+			return err
+		}
+		m := s.Manifest()
+		fmt.Fprintf(e.stdout, "%s: changes %d–%d: NY %d, ENDRET %d, SLETTET %d → %s\n", r.Name, m.Changes.From, m.Changes.To,
+			m.Rows.New, m.Rows.Changed, m.Rows.Deleted, s.Path())
+		return nil
 	})
-	if err != nil {
-		return err
-	}
-	if err := s.Publish(); err != nil {
-		s.Discard()
-		return err
-	}
-	if err := nightly.Record(ctx, c, s, nil); err != nil {
-		return err
-	}
-	m := s.Manifest()
-	fmt.Fprintf(e.stdout, "%s: changes %d–%d: NY %d, ENDRET %d, SLETTET %d → %s\n", r.Name, m.Changes.From, m.Changes.To,
-		m.Rows.New, m.Rows.Changed, m.Rows.Deleted, s.Path())
-	return nil
 }
 
 // formatFiles maps --format to the files to write: csv keeps the receiver's CSV dialect.
@@ -119,6 +111,22 @@ func formatFiles(r receiver.Receiver, format string) ([]exports.FileSpec, error)
 		return []exports.FileSpec{{Format: exports.CSV, Dialect: exports.Machine}}, nil
 	}
 	return nil, usageError("--format %q: must be csv or xlsx", format)
+}
+
+// withConn runs fn on a connection to the database that open opens: openDB, or
+// openExisting for commands that need what a run made.
+func withConn(ctx context.Context, e env, cfg config.Config, open func(context.Context, env, config.Config) (*store.DB, error), fn func(*store.Conn) error) error {
+	d, err := open(ctx, e, cfg)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	c, err := d.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return fn(c)
 }
 
 // openExisting opens the configured database, which must already exist.

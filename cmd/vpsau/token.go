@@ -81,47 +81,39 @@ func tokenCmd(ctx context.Context, e env, args []string) error {
 	if verb == "create" {
 		open = openDB
 	}
-	d, err := open(ctx, e, cfg)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	c, err := d.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	switch verb {
-	case "create":
-		secret, t, err := token.Create(ctx, c, name, rest[1], until, now)
-		if err != nil {
-			return err
+	return withConn(ctx, e, cfg, open, func(c *store.Conn) error {
+		switch verb {
+		case "create":
+			secret, t, err := token.Create(ctx, c, name, rest[1], until, now)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, secret)
+			fmt.Fprintf(e.stderr, "token %s for %s, named %s, %s. It is shown only now: hand it over safely; only its hash is stored.\n",
+				t.ID, t.Receiver, t.Name, expiry(t.Expires))
+		case "rotate":
+			secret, t, old, err := token.Rotate(ctx, c, name, rest[1], over, until, now)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, secret)
+			for _, o := range old {
+				fmt.Fprintf(e.stderr, "old token %s works until %s\n", o.ID, o.Expires.Format(time.RFC3339))
+			}
+			fmt.Fprintf(e.stderr, "new token %s for %s, named %s, %s. It is shown only now.\n", t.ID, t.Receiver, t.Name, expiry(t.Expires))
+		case "revoke":
+			old, err := token.Revoke(ctx, c, name, rest[1], now)
+			if err != nil {
+				return err
+			}
+			for _, o := range old {
+				fmt.Fprintf(e.stdout, "revoked %s (%s/%s); vpsau serve refuses it within 30 s\n", o.ID, o.Receiver, o.Name)
+			}
+		case "list":
+			return listTokens(ctx, e, c, name, now)
 		}
-		fmt.Fprintln(e.stdout, secret)
-		fmt.Fprintf(e.stderr, "token %s for %s, named %s, %s. It is shown only now: hand it over safely; only its hash is stored.\n",
-			t.ID, t.Receiver, t.Name, expiry(t.Expires))
-	case "rotate":
-		secret, t, old, err := token.Rotate(ctx, c, name, rest[1], over, until, now)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(e.stdout, secret)
-		for _, o := range old {
-			fmt.Fprintf(e.stderr, "old token %s works until %s\n", o.ID, o.Expires.Format(time.RFC3339))
-		}
-		fmt.Fprintf(e.stderr, "new token %s for %s, named %s, %s. It is shown only now.\n", t.ID, t.Receiver, t.Name, expiry(t.Expires))
-	case "revoke":
-		old, err := token.Revoke(ctx, c, name, rest[1], now)
-		if err != nil {
-			return err
-		}
-		for _, o := range old {
-			fmt.Fprintf(e.stdout, "revoked %s (%s/%s); vpsau serve refuses it within 30 s\n", o.ID, o.Receiver, o.Name)
-		}
-	case "list":
-		return listTokens(ctx, e, c, name, now)
-	}
-	return nil
+		return nil
+	})
 }
 
 func listTokens(ctx context.Context, e env, c *store.Conn, receiverName string, now time.Time) error {

@@ -16,16 +16,7 @@ import (
 func TestCopyToSweepsKilledCopies(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := Open(ctx, filepath.Join(dir, "v.duckdb"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	c, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	_, c := openConn(t, filepath.Join(dir, "v.duckdb"))
 	dst := filepath.Join(dir, "copy", "v-analyst.duckdb")
 	os.MkdirAll(filepath.Dir(dst), 0o755)
 	left := []string{dst + ".tmp-4242", dst + ".tmp-4242.wal"}
@@ -59,16 +50,7 @@ func TestCopyToSweepsKilledCopies(t *testing.T) {
 func TestCopyToBothWays(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := Open(ctx, filepath.Join(dir, "v.duckdb"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	c, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	db, c := openConn(t, filepath.Join(dir, "v.duckdb"))
 	if err := c.Exec(ctx, `CREATE TABLE ops.t AS SELECT range AS n FROM range(100000)`); err != nil {
 		t.Fatal(err)
 	}
@@ -152,16 +134,7 @@ func TestCopyToKeepsTheLock(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "v.duckdb")
-	db, err := Open(ctx, path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	c, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	_, c := openConn(t, path)
 	for i := range 2 { // the second copy reads through the same kept descriptor
 		if err := CopyTo(ctx, c, filepath.Join(dir, fmt.Sprintf("copy-%d.duckdb", i)), nil); err != nil {
 			t.Fatal(err)
@@ -174,4 +147,21 @@ func TestCopyToKeepsTheLock(t *testing.T) {
 			t.Fatalf("copy %d: another process opening the database: %v, want it refused as busy", i+1, err)
 		}
 	}
+}
+
+// openConn opens (creating) the database at path with a connection, both closed when the
+// test ends.
+func openConn(t *testing.T, path string) (*DB, *Conn) {
+	t.Helper()
+	db, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	c, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return db, c
 }
