@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
+	"sync"
 )
 
 // OpenAPI is docs/openapi.json.
@@ -13,8 +14,8 @@ import (
 //go:embed openapi.json
 var OpenAPI []byte
 
-// OpenAPISHA256 returns the document's SHA-256 in lowercase hex (its ETag).
-func OpenAPISHA256() string {
+// OpenAPISHA256 returns the document's SHA-256 in lowercase hex (its ETag), computed once.
+var OpenAPISHA256 = sync.OnceValue(func() string {
 	sum := sha256.Sum256(OpenAPI)
 	return hex.EncodeToString(sum[:])
-}
+})

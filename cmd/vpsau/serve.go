@@ -142,8 +142,6 @@ func isLoopback(addr net.Addr) bool {
 	return ok && a.IP.IsLoopback()
 }
 
-// serveRun is one scheduled (or catch-up) run: the same as vpsau run, under the same
-// run lock, through serve's one database handle.
 // withMetrics serves /metrics beside the API.
 func withMetrics(api http.Handler, m *metrics.Metrics) http.Handler {
 	mux := http.NewServeMux()
@@ -152,6 +150,8 @@ func withMetrics(api http.Handler, m *metrics.Metrics) http.Handler {
 	return mux
 }
 
+// serveRun is one scheduled (or catch-up) run: the same as vpsau run, under the same
+// run lock, through serve's one database handle.
 func serveRun(ctx context.Context, e env, cfg config.Config, db *store.Shared, m *metrics.Metrics, trigger string, log *slog.Logger) error {
 	lock, err := runlock.Acquire(cfg.DB+".lock", e.now())
 	if err != nil {

@@ -126,7 +126,7 @@ func (s *Server) Refresh(ctx context.Context) error {
 	var all []token.Token
 	err := s.withDB(ctx, func(ctx context.Context, c *store.Conn) error {
 		var err error
-		all, err = token.Load(ctx, c)
+		all, err = token.List(ctx, c, "")
 		return err
 	})
 	if err != nil {

@@ -10,10 +10,15 @@ import (
 )
 
 // CopyTo writes a copy of the whole database to dst: a new file under a temporary name
-// beside dst — the database file's own bytes after a checkpoint (see byteCopy), or, when
-// those cannot be had, filled with COPY FROM DATABASE — changed by edit (if not nil; its
-// argument is the copy's catalog name), checkpointed and closed (no write-ahead log), then
-// renamed to dst in one step. A process that has the old dst open keeps reading it. Call
+// beside dst, filled with COPY FROM DATABASE and changed by edit (if not nil; its argument
+// is the copy's catalog name) — or, for an exact copy (edit nil: a backup), the database
+// file's own bytes after a checkpoint where those can be had (see byteCopy) — then
+// checkpointed and closed (no write-ahead log), and renamed to dst in one step.
+//
+// A copy that edit changes is never a byte copy: the file's bytes hold its freed blocks
+// too, which DuckDB does not clear — values overwritten or erased (vpsau erase), and, once
+// edit has pseudonymised the copy, the real names it replaced. COPY FROM DATABASE writes
+// only what the tables hold. A process that has the old dst open keeps reading it. Call
 // it under the run lock: copies to dst that a killed process left half-written are
 // removed first.
 func CopyTo(ctx context.Context, c *Conn, dst string, edit func(catalog string) error) error {
@@ -38,9 +43,12 @@ func CopyTo(ctx context.Context, c *Conn, dst string, edit func(catalog string) 
 		os.Remove(tmp + ".wal")
 		return err
 	}
-	copied, err := byteCopy(ctx, c, tmp)
-	if err != nil {
-		return fail(err)
+	copied := false
+	if edit == nil {
+		var err error
+		if copied, err = byteCopy(ctx, c, tmp); err != nil {
+			return fail(err)
+		}
 	}
 	if err := c.Exec(ctx, `ATTACH '`+quote(tmp)+`' AS `+alias); err != nil {
 		return fail(err)
@@ -86,7 +94,8 @@ const headerSize = 3 << 12
 // byteCopy copies the database file itself to tmp, once a CHECKPOINT has put everything
 // committed into it: a file copy instead of COPY FROM DATABASE, which re-inserts and
 // recompresses every table — 48 ms against 1.25 s for a night at scale 1, and the gap
-// grows with the history.
+// grows with the history. The copy holds the file's freed blocks as well: only for exact
+// copies (see CopyTo).
 //
 // The bytes are one checkpoint's state as long as no checkpoint runs while they are read:
 // between checkpoints DuckDB changes no block the last one refers to (later commits go to

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -164,4 +166,59 @@ func openConn(t *testing.T, path string) (*DB, *Conn) {
 	}
 	t.Cleanup(func() { c.Close() })
 	return db, c
+}
+
+// TestEditedCopyHoldsNoFreedBytes: a copy that edit changes — the analyst copy — holds no
+// byte of a value that is gone from the tables: neither one overwritten in the database
+// (vpsau erase) nor one the edit replaced (pseudonymisation). A byte copy of the file
+// would carry both in its freed blocks (regression: the analyst copy was a byte copy).
+func TestEditedCopyHoldsNoFreedBytes(t *testing.T) {
+	const name = "Nordmann-Ola-Erased"
+	tests := []struct {
+		name   string
+		before string // run on the database before the copy
+		edit   string // run on the copy (%s: its catalog)
+	}{
+		{name: "erased in the database", before: `UPDATE ops.person SET navn = 'slettet'`, edit: `SELECT '%s'`},
+		{name: "pseudonymised in the copy", edit: `UPDATE %s.ops.person SET navn = 'navn-' || left(sha256(navn), 12)`},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			path := filepath.Join(dir, "v.duckdb")
+			db, c := openConn(t, path)
+			if err := c.Exec(ctx, `CREATE TABLE ops.person AS SELECT '`+name+`-' || range AS navn FROM range(3); CHECKPOINT`); err != nil {
+				t.Fatal(err)
+			}
+			if tt.before != "" {
+				if err := c.Exec(ctx, tt.before+`; CHECKPOINT`); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// The database's own file still holds the names (in freed blocks, once erased):
+			// what a byte copy would carry.
+			f, err := db.readFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, _ := f.Stat()
+			raw, err := io.ReadAll(io.NewSectionReader(f, 0, st.Size()))
+			if err != nil || !bytes.Contains(raw, []byte(name)) {
+				t.Fatalf("the database file does not hold %q (%v): the test shows nothing", name, err)
+			}
+			dst := filepath.Join(dir, fmt.Sprintf("copy-%d.duckdb", i))
+			err = CopyTo(ctx, c, dst, func(catalog string) error { return c.Exec(ctx, fmt.Sprintf(tt.edit, catalog)) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(dst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := bytes.Count(b, []byte(name)); n > 0 {
+				t.Errorf("the copy's file holds %q %d times", name, n)
+			}
+		})
+	}
 }

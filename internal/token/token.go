@@ -187,14 +187,9 @@ func activeNamed(ctx context.Context, c *store.Conn, receiver, name string, now 
 	return out, nil
 }
 
-// Load returns every stored token, revoked and expired ones too (so that the API can
-// say why one no longer works).
-func Load(ctx context.Context, c *store.Conn) ([]Token, error) {
-	return load(ctx, c, "")
-}
-
 // List returns the receiver's tokens (every receiver's when receiver is ""), in order of
-// receiver, name and creation.
+// receiver, name and creation, revoked and expired ones too (so that the API can say why
+// one no longer works).
 func List(ctx context.Context, c *store.Conn, receiver string) ([]Token, error) {
 	if receiver == "" {
 		return load(ctx, c, "")

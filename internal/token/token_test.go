@@ -73,7 +73,7 @@ func TestLifecycle(t *testing.T) {
 	if err != nil || len(old) != 1 || !old[0].Expires.Equal(now.Add(time.Hour)) || newTok.ID == tok.ID || newSecret == secret {
 		t.Fatalf("Rotate = %+v, %+v, %v", newTok, old, err)
 	}
-	all, err := Load(ctx, c)
+	all, err := List(ctx, c, "")
 	if err != nil || len(all) != 2 {
 		t.Fatalf("Load = %d tokens, %v", len(all), err)
 	}
