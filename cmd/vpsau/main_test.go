@@ -19,7 +19,10 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/dvpsau/vpsau/exports"
+	"github.com/dvpsau/vpsau/internal/nightly"
+	"github.com/dvpsau/vpsau/internal/rules"
 	"github.com/dvpsau/vpsau/internal/runlock"
+	"github.com/dvpsau/vpsau/internal/store"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -556,7 +559,26 @@ func TestProgressBar(t *testing.T) {
 	p("fetch")
 	p("land dataflyt/producers")
 	got := buf.String()
-	if !strings.Contains(got, "[........................]  1/28  fetch") || !strings.Contains(got, "[#.......................]  2/28  land dataflyt/producers") {
+	if !strings.Contains(got, "[........................]  1/30  fetch") || !strings.Contains(got, "[#.......................]  2/30  land dataflyt/producers") {
 		t.Errorf("progress = %q", got)
+	}
+
+	// The bar's total is the number of stages a night reports (regression: two short, the
+	// bar was full during the analyst copy and the report).
+	d, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "v.duckdb"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var stages []string
+	dir := t.TempDir()
+	if _, err := nightly.Run(t.Context(), d, nightly.Options{AsOf: time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC),
+		Inbox: "../../testdata/one-night/inbox", Out: filepath.Join(dir, "out"), RawRoot: filepath.Join(dir, "raw"),
+		Analyst: nightly.AnalystCopy{Path: filepath.Join(dir, "a.duckdb")},
+		Rules:   rules.Defaults(), Guard: nightly.DefaultGuard, Progress: func(s string) { stages = append(stages, s) }}); err != nil {
+		t.Fatal(err)
+	}
+	if len(stages) != progressStages() {
+		t.Errorf("a night reports %d stages %v; the bar counts %d", len(stages), stages, progressStages())
 	}
 }

@@ -471,10 +471,10 @@ func exportAll(ctx context.Context, c *store.Conn, opt Options, sum Summary, rec
 			discard()
 			return out, err
 		}
+		out = append(out, s.Manifest()) // published: the run's line must name it even if Record fails
 		if err := Record(ctx, c, s, &sum.RunID); err != nil {
 			return out, err
 		}
-		out = append(out, s.Manifest())
 	}
 	return out, nil
 }
