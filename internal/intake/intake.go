@@ -96,9 +96,9 @@ func copyFile(src, dst string) (int64, error) {
 	return n, nil
 }
 
-// Fetchers is how many snapshots (an entity, or a subsidy year) FromHTTP pulls at once:
-// the sources are separate systems, a slow one holds up no other, and the client decodes
-// while the server writes.
+// Fetchers is how many snapshots (an entity, or a subsidy year) one call of FromHTTP pulls
+// at once: a slow one holds up no other, and the client decodes while the server writes.
+// FromHTTPSystems calls it once per system, so a run pulls up to Fetchers per system.
 const Fetchers = 4
 
 // FromHTTP pulls every entity's snapshot from its system's API (clients by system name)

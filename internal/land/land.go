@@ -355,7 +355,15 @@ func readPage(body []byte, e *contract.Entity, asOf time.Time, fn rowFunc) error
 // that no item of the page has is a column the source's file lacks — the whole page is
 // refused rather than every row read as empty there.
 func columnsPresent(items []map[string]*string, e *contract.Entity) error {
-	if len(items) == 0 {
+	// Items the source could not split ("_error") hold only the fields it could: they say
+	// nothing of the file's columns, and are rejects of their own.
+	var good []map[string]*string
+	for _, it := range items {
+		if _, bad := it["_error"]; !bad {
+			good = append(good, it)
+		}
+	}
+	if len(good) == 0 {
 		return nil
 	}
 	var missing []string
@@ -364,7 +372,7 @@ func columnsPresent(items []map[string]*string, e *contract.Entity) error {
 			continue
 		}
 		found := false
-		for _, it := range items {
+		for _, it := range good {
 			if _, ok := it[f.Name]; ok {
 				found = true
 				break

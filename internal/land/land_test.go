@@ -278,6 +278,22 @@ func TestFileErrors(t *testing.T) {
 			}
 		})
 	}
+	// A page whose only item the source could not split (the last page of a snapshot, say)
+	// is one reject, not a page refused for the columns that item lacks.
+	t.Run("page of one malformed item", func(t *testing.T) {
+		_, c := conn(t)
+		raw := t.TempDir()
+		write(t, raw, "http/visits/000001.json",
+			`{"items": [{"besok_id": "V9", "produsentnr": "3000000001", "_error": "wrong number of fields"}], "next_page_token": ""}`)
+		res, err := land.Entity(context.Background(), c, raw, portal.Visits, land.Options{RunID: 1, SysTime: time.Now(), AsOf: asOf})
+		if err != nil {
+			t.Fatalf("land = %v, want one reject", err)
+		}
+		want := []rejectRow{{"http/visits/000001.json", 1, "", "", "malformed row: wrong number of fields"}}
+		if got := rejects(t, c, 1); res.Rejected != 1 || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("rejected %d: %v, want %v", res.Rejected, got, want)
+		}
+	})
 	t.Run("missing file", func(t *testing.T) {
 		_, c := conn(t)
 		_, err := land.Entity(context.Background(), c, t.TempDir(), portal.Visits, land.Options{RunID: 1, SysTime: time.Now(), AsOf: asOf})
