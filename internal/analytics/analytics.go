@@ -1,6 +1,7 @@
 // Package analytics publishes the analytics schema for tools that do not speak DuckDB: the
 // main views as Parquet files, written after each run. The views themselves are SQL
-// (sql/models/990_analytics.sql), defined by every run after the models they read, and
+// (sql/models/990_analytics.sql), defined by every run after the models that make the
+// tables they read, and
 // documented in docs/dictionary.md.
 package analytics
 
@@ -47,7 +48,8 @@ var clause = regexp.MustCompile(`^[a-z0-9_, ]*$`)
 // WriteParquet writes every file of Files into dir, replacing what an earlier run wrote:
 // each is written under a temporary name in dir first, and only when all are written are
 // they renamed into place, one rename each, so that a reader never sees a half-written
-// file. On an error the files already in place are left as they were.
+// file. When writing fails, the files already in place are left as they were; a rename
+// that fails (rare: the same folder) can leave some files new and some old.
 func WriteParquet(ctx context.Context, c *store.Conn, dir string) (err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("parquet: %w", err)

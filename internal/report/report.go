@@ -7,7 +7,8 @@
 //
 // Every figure is read from the history the run stored (analytics.status_at,
 // analytics.deadline_at for the run's business date and run id), so the report of a past
-// run can be written again and says what that run computed.
+// run can be written again and says what that run computed — except the receivers'
+// unconfirmed changes, which are as of now.
 package report
 
 import (

@@ -3,8 +3,8 @@
 -- business date); and a comment on every table, view and column the migrations create.
 --
 -- The analytics views and macros themselves are defined by every run, after the models
--- they read (sql/models/990_analytics.sql): the rules replace their tables each run, and a
--- view binds to the tables it reads when it is created. The comments on those tables
+-- they read (sql/models/990_analytics.sql): a view can only be created once the tables it
+-- reads exist, which the models make. The comments on those tables
 -- (model.status, model.deadline, …) are set by every run too (sql/models/980_comments.sql).
 
 CREATE SCHEMA analytics;
