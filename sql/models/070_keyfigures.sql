@@ -27,6 +27,9 @@ SELECT DISTINCT a.produsentnr, a.vet_id
 FROM cur.agreement a, model.param prm
 WHERE a.gyldig_fra <= prm.as_of AND (a.gyldig_til IS NULL OR a.gyldig_til >= prm.as_of);
 
+-- A median over fewer than 5 producers is not given (NULL): with a reserved producer among
+-- two, three or four, a vet could read its figures off the median. Every reader of the
+-- medians (model.keyfigures, analytics.season_stats) gets the rule from here.
 CREATE OR REPLACE TABLE model.season_stats AS
 WITH figures AS (
     SELECT s.*, left(p.kommunenr, 2) AS fylke
@@ -37,8 +40,10 @@ WITH figures AS (
 SELECT sesong,
        CASE WHEN grouping(fylke) = 1 THEN 'LAND' ELSE 'FYLKE' END AS nivaa,
        fylke,
-       median(antall_lam) AS antall_lam, median(andel_lam_fett1) AS andel_lam_fett1,
-       median(andel_sau_fett1) AS andel_sau_fett1, median(snittvekt_lam_kg) AS snittvekt_lam_kg,
+       CASE WHEN count(*) >= 5 THEN median(antall_lam) END AS antall_lam,
+       CASE WHEN count(*) >= 5 THEN median(andel_lam_fett1) END AS andel_lam_fett1,
+       CASE WHEN count(*) >= 5 THEN median(andel_sau_fett1) END AS andel_sau_fett1,
+       CASE WHEN count(*) >= 5 THEN median(snittvekt_lam_kg) END AS snittvekt_lam_kg,
        count(*) AS produsenter
 FROM figures
 GROUP BY GROUPING SETS ((sesong, fylke), (sesong));
@@ -82,8 +87,5 @@ SELECT
 FROM figures f
 JOIN eligible e USING (produsentnr)
 JOIN five v USING (produsentnr)
--- A median over fewer than 5 producers is left out, as in analytics.season_stats: with
--- a reserved producer among two, three or four, the vet of another could read its
--- figures off the median.
-LEFT JOIN model.season_stats sf ON sf.sesong = f.sesong AND sf.nivaa = 'FYLKE' AND sf.fylke = f.fylke AND sf.produsenter >= 5
-LEFT JOIN model.season_stats sn ON sn.sesong = f.sesong AND sn.nivaa = 'LAND' AND sn.produsenter >= 5;
+LEFT JOIN model.season_stats sf ON sf.sesong = f.sesong AND sf.nivaa = 'FYLKE' AND sf.fylke = f.fylke
+LEFT JOIN model.season_stats sn ON sn.sesong = f.sesong AND sn.nivaa = 'LAND';

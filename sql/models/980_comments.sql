@@ -92,7 +92,7 @@ COMMENT ON TABLE model.active_agreement IS 'Producer–vet agreements active on 
 COMMENT ON COLUMN model.active_agreement.produsentnr IS 'Produsentnummer (10 digits).';
 COMMENT ON COLUMN model.active_agreement.vet_id IS 'The vet.';
 
-COMMENT ON TABLE model.season_stats IS 'Medians of the slaughter figures per season, nationally and per county, over every producer with figures (a reserved producer is part of the aggregates only).';
+COMMENT ON TABLE model.season_stats IS 'Medians of the slaughter figures per season, nationally and per county, over every producer with figures (a reserved producer is part of the aggregates only). A group of fewer than 5 producers has its size but no medians.';
 COMMENT ON COLUMN model.season_stats.sesong IS 'Slaughter season.';
 COMMENT ON COLUMN model.season_stats.nivaa IS 'Level (code list nivaa): LAND or FYLKE.';
 COMMENT ON COLUMN model.season_stats.fylke IS 'County, for level FYLKE; empty for LAND.';

@@ -306,10 +306,8 @@ COMMENT ON COLUMN analytics.keyfigures.run_id IS 'The latest run.';
 -- off a county.
 CREATE OR REPLACE VIEW analytics.season_stats AS
 SELECT s.sesong, s.nivaa, s.fylke, f.fylkesnavn, s.produsenter,
-       CASE WHEN s.produsenter >= 5 THEN s.antall_lam END AS antall_lam_median,
-       CASE WHEN s.produsenter >= 5 THEN s.andel_lam_fett1 END AS andel_lam_fett1_median,
-       CASE WHEN s.produsenter >= 5 THEN s.andel_sau_fett1 END AS andel_sau_fett1_median,
-       CASE WHEN s.produsenter >= 5 THEN s.snittvekt_lam_kg END AS snittvekt_lam_kg_median,
+       s.antall_lam AS antall_lam_median, s.andel_lam_fett1 AS andel_lam_fett1_median,
+       s.andel_sau_fett1 AS andel_sau_fett1_median, s.snittvekt_lam_kg AS snittvekt_lam_kg_median,
        prm.as_of AS business_date, prm.run_id
 FROM model.season_stats s
 CROSS JOIN model.param prm
