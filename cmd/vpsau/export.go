@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/dvpsau/vpsau/exports"
 	"github.com/dvpsau/vpsau/internal/config"
 	"github.com/dvpsau/vpsau/internal/nightly"
 	"github.com/dvpsau/vpsau/internal/receiver"
@@ -43,9 +42,9 @@ func exportCmd(ctx context.Context, e env, args []string) error {
 		}
 		from = n
 	}
-	files, err := formatFiles(r, *format)
-	if err != nil {
-		return err
+	files, ok := nightly.Files(r, cfg.Outputs()[r.Name], *format)
+	if !ok {
+		return usageError("--format %q: must be csv or xlsx", *format)
 	}
 	var at time.Time
 	if *asOfTime != "" {
@@ -65,15 +64,9 @@ func exportCmd(ctx context.Context, e env, args []string) error {
 		if from > to {
 			return fmt.Errorf("--since %d is after the last change %d", from, to)
 		}
-		var bdate time.Time
-		var bd *time.Time
-		if err := c.QueryRow(ctx, `SELECT max(r.business_date) FROM ops.run r JOIN ops.change_log l ON l.run_id = r.run_id WHERE l.endringsnr = ?`, to).Scan(&bd); err != nil {
+		bdate, err := nightly.BusinessDateOf(ctx, c, to, e.now())
+		if err != nil {
 			return err
-		}
-		if bd != nil {
-			bdate = *bd
-		} else {
-			bdate = e.now().UTC().Truncate(24 * time.Hour)
 		}
 		s, err := nightly.Write(ctx, c, nightly.WriteOptions{
 			Receiver: r, From: from, To: to, Full: *full, Out: cfg.Out, BusinessDate: bdate, Created: e.now(), Files: files,
@@ -93,24 +86,6 @@ func exportCmd(ctx context.Context, e env, args []string) error {
 			m.Rows.New, m.Rows.Changed, m.Rows.Deleted, s.Path())
 		return nil
 	})
-}
-
-// formatFiles maps --format to the files to write: csv keeps the receiver's CSV dialect.
-func formatFiles(r receiver.Receiver, format string) ([]exports.FileSpec, error) {
-	switch format {
-	case "":
-		return r.Files, nil
-	case "xlsx":
-		return []exports.FileSpec{{Format: exports.XLSX}}, nil
-	case "csv":
-		for _, f := range r.Files {
-			if f.Format == exports.CSV {
-				return []exports.FileSpec{f}, nil
-			}
-		}
-		return []exports.FileSpec{{Format: exports.CSV, Dialect: exports.Machine}}, nil
-	}
-	return nil, usageError("--format %q: must be csv or xlsx", format)
 }
 
 // withConn runs fn on a connection to the database that open opens: openDB, or

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"net/http"
@@ -66,7 +65,7 @@ func (s *Server) delta(w http.ResponseWriter, r *http.Request) {
 		if since > last {
 			return errAfterLast
 		}
-		bdate, err := businessDate(ctx, c, last, s.cfg.Now())
+		bdate, err := nightly.BusinessDateOf(ctx, c, last, s.cfg.Now())
 		if err != nil {
 			return err
 		}
@@ -103,37 +102,15 @@ func (s *Server) delta(w http.ResponseWriter, r *http.Request) {
 
 var errAfterLast = errors.New("since is after the last change")
 
-// fileSpec maps format to the file to write: csv keeps the receiver's configured CSV
-// dialect; "" is csv.
+// fileSpec maps format to the file to write ("" is csv), with the receiver's configured
+// outputs (nightly.Files).
 func (s *Server) fileSpec(r receiver.Receiver, format string) (exports.FileSpec, bool) {
-	files := s.cfg.Files[r.Name]
-	if len(files) == 0 {
-		files = r.Files
+	if format == "" {
+		format = "csv"
 	}
-	switch format {
-	case "xlsx":
-		return exports.FileSpec{Format: exports.XLSX}, true
-	case "", "csv":
-		for _, f := range files {
-			if f.Format == exports.CSV {
-				return f, true
-			}
-		}
-		return exports.FileSpec{Format: exports.CSV, Dialect: exports.Machine}, true
+	files, ok := nightly.Files(r, s.cfg.Files[r.Name], format)
+	if !ok {
+		return exports.FileSpec{}, false
 	}
-	return exports.FileSpec{}, false
-}
-
-// businessDate is the business date of the run that stored change n (today when there
-// is none).
-func businessDate(ctx context.Context, c *store.Conn, n int64, now time.Time) (time.Time, error) {
-	var bd sql.NullTime
-	err := c.QueryRow(ctx, `SELECT max(r.business_date) FROM ops.run r JOIN ops.change_log l ON l.run_id = r.run_id WHERE l.endringsnr = ?`, n).Scan(&bd)
-	if err != nil {
-		return time.Time{}, err
-	}
-	if bd.Valid {
-		return bd.Time, nil
-	}
-	return now.UTC().Truncate(24 * time.Hour), nil
+	return files[0], true
 }

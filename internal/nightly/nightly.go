@@ -8,6 +8,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
@@ -517,6 +518,45 @@ func nextExport(out, name string, businessDate time.Time) (id, prev string, err 
 		prev = hex.EncodeToString(sum[:])
 	}
 	return fmt.Sprintf("%06d-%s", next, businessDate.Format("20060102")), prev, nil
+}
+
+// Files maps a format to the files of an export of receiver r: "" every file it is
+// configured with (configured: the configuration's outputs for it, nil for its defaults),
+// "csv" its CSV file (its dialect; the machine dialect when it has none), "xlsx" one XLSX
+// file. ok is false for any other format. vpsau export and the download API's delta both
+// ask here, so that a re-issued export is written as the night writes it.
+func Files(r receiver.Receiver, configured []exports.FileSpec, format string) (files []exports.FileSpec, ok bool) {
+	if len(configured) == 0 {
+		configured = r.Files
+	}
+	switch format {
+	case "":
+		return configured, true
+	case "xlsx":
+		return []exports.FileSpec{{Format: exports.XLSX}}, true
+	case "csv":
+		for _, f := range configured {
+			if f.Format == exports.CSV {
+				return []exports.FileSpec{f}, true
+			}
+		}
+		return []exports.FileSpec{{Format: exports.CSV, Dialect: exports.Machine}}, true
+	}
+	return nil, false
+}
+
+// BusinessDateOf is the business date of the run that stored change n — the business
+// date of an export up to n — or today (from now, UTC) when no run did.
+func BusinessDateOf(ctx context.Context, c *store.Conn, n int64, now time.Time) (time.Time, error) {
+	var bd sql.NullTime
+	err := c.QueryRow(ctx, `SELECT max(r.business_date) FROM ops.run r JOIN ops.change_log l ON l.run_id = r.run_id WHERE l.endringsnr = ?`, n).Scan(&bd)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if bd.Valid {
+		return bd.Time, nil
+	}
+	return now.UTC().Truncate(24 * time.Hour), nil
 }
 
 // Write stages one export of a receiver (Publish it, then Record it).
