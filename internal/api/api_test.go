@@ -347,6 +347,7 @@ func TestRateLimit(t *testing.T) {
 // DBWait and is answered 503 with Retry-After; files are still served.
 func TestBusyDatabase(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.DBWait = 300 * time.Millisecond })
+	unseen := e.createToken("dhp", "made-by-another-process", time.Time{}) // not yet loaded by the server
 	e.db.Close()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "VPSAU_TEST_HOLD_DB="+e.dbPath)
@@ -371,6 +372,10 @@ func TestBusyDatabase(t *testing.T) {
 	}
 	if r := e.do("GET", "/v1/receivers/dhp/exports/"+lastExport(t, "dhp")+"/dhp.csv", e.tokens["dhp"], ""); r.status != 200 {
 		t.Errorf("file while busy = %d, want 200", r.status)
+	}
+	// A token the server must load to check is answered as any busy database is.
+	if r := e.do("GET", "/v1/receivers/dhp/exports", unseen, ""); r.status != 503 || r.header.Get("Retry-After") != "1" {
+		t.Errorf("a token not yet loaded, while busy = %d (Retry-After %q), want 503 with Retry-After 1 (DBWait)", r.status, r.header.Get("Retry-After"))
 	}
 	stdin.Close()
 	if err := cmd.Wait(); err != nil {

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"strconv"
@@ -24,18 +25,18 @@ func (s *Server) authorize(next http.HandlerFunc) http.HandlerFunc {
 		if known && info != nil {
 			info.receiver = name
 		}
-		t, status, msg := s.authenticate(r)
-		if status != 0 {
-			if status == http.StatusUnauthorized {
-				challenge := `Bearer realm="vpsau"`
-				if msg != "missing bearer token" {
-					challenge += `, error="invalid_token"`
-				}
-				w.Header().Set("WWW-Authenticate", challenge)
-			} else {
-				w.Header().Set("Retry-After", "5")
+		t, msg, err := s.authenticate(r)
+		if err != nil {
+			s.fail(w, r, fmt.Errorf("tokens cannot be checked now: %w", err)) // 503 while the database is busy
+			return
+		}
+		if msg != "" {
+			challenge := `Bearer realm="vpsau"`
+			if msg != "missing bearer token" {
+				challenge += `, error="invalid_token"`
 			}
-			writeError(w, status, problem{Message: msg})
+			w.Header().Set("WWW-Authenticate", challenge)
+			writeError(w, http.StatusUnauthorized, problem{Message: msg})
 			return
 		}
 		if info != nil {
@@ -58,43 +59,44 @@ func (s *Server) authorize(next http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// authenticate finds the request's token. On failure it returns the status (401, or 503
-// when the tokens could not be loaded) and a message that never repeats the secret.
-func (s *Server) authenticate(r *http.Request) (token.Token, int, string) {
+// authenticate finds the request's token. A token that is not good gets the message for
+// its 401, which never repeats the secret; err is the failure to load the tokens.
+func (s *Server) authenticate(r *http.Request) (t token.Token, msg string, err error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		return token.Token{}, http.StatusUnauthorized, "missing bearer token"
+		return token.Token{}, "missing bearer token", nil
 	}
 	scheme, secret, _ := strings.Cut(h, " ")
 	if !strings.EqualFold(scheme, "Bearer") {
-		return token.Token{}, http.StatusUnauthorized, "missing bearer token"
+		return token.Token{}, "missing bearer token", nil
 	}
 	secret = strings.TrimSpace(secret)
 	id, ok := token.ID(secret)
 	if !ok {
-		return token.Token{}, http.StatusUnauthorized, "unknown token"
+		return token.Token{}, "unknown token", nil
 	}
 	t, found := s.lookup(id)
 	if !found {
-		reloaded, err := s.reloadForMiss(r.Context())
+		var reloaded bool
+		reloaded, err = s.reloadForMiss(r.Context())
 		if err != nil {
-			return token.Token{}, http.StatusServiceUnavailable, "tokens cannot be checked now; try again"
+			return token.Token{}, "", err
 		}
 		if reloaded {
 			t, found = s.lookup(id)
 		}
 	}
 	if !found || !t.Matches(secret) {
-		return token.Token{}, http.StatusUnauthorized, "unknown token"
+		return token.Token{}, "unknown token", nil
 	}
 	now := s.cfg.Now()
 	switch {
 	case !t.Revoked.IsZero():
-		return token.Token{}, http.StatusUnauthorized, "token revoked"
+		return token.Token{}, "token revoked", nil
 	case !t.Active(now):
-		return token.Token{}, http.StatusUnauthorized, "token expired"
+		return token.Token{}, "token expired", nil
 	}
-	return t, 0, ""
+	return t, "", nil
 }
 
 func (s *Server) lookup(id string) (token.Token, bool) {
