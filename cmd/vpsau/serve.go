@@ -106,15 +106,19 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.Serve(ln) }()
 	apiCtx, stopAPI := context.WithCancel(context.WithoutCancel(ctx))
-	apiDone := make(chan struct{})
-	go func() { apiSrv.Run(apiCtx); close(apiDone) }()
+	// Run writes the audit log a last time when apiCtx ends, which is after the HTTP server
+	// has drained: every request answered is in it.
+	apiDone := make(chan error, 1)
+	go func() { apiDone <- apiSrv.Run(apiCtx) }()
 	schedErr := make(chan error, 1)
 	go func() { schedErr <- svc.Run(ctx) }()
 
 	select {
 	case err := <-httpErr:
 		stopAPI()
-		<-apiDone
+		if aerr := <-apiDone; aerr != nil {
+			log.Warn("audit log not written at shutdown", "err", aerr)
+		}
 		return fmt.Errorf("http: %w", err)
 	case <-ctx.Done():
 	}
@@ -124,9 +128,7 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	srv.Shutdown(shutCtx)
 	schedRes := <-schedErr
 	stopAPI()
-	<-apiDone
-	// The requests answered since the last batch (the server has drained) go in now.
-	if err := apiSrv.Flush(context.WithoutCancel(ctx)); err != nil {
+	if err := <-apiDone; err != nil {
 		log.Warn("audit log not written at shutdown", "err", err)
 	}
 	if schedRes != nil {
