@@ -28,7 +28,10 @@ func backupCmd(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	// Under the run lock: no run writes while the copy is made.
-	err = withLockedConn(ctx, e, cfg, func(c *store.Conn) error { return store.CopyTo(ctx, c, *to, nil) })
+	err = withLockedConn(ctx, e, cfg, func(c *store.Conn) error {
+		_, err := store.CopyTo(ctx, c, *to, store.CopyOptions{})
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
+	"github.com/dvpsau/vpsau/internal/runlock"
 	"github.com/dvpsau/vpsau/internal/store"
 )
 
@@ -44,29 +46,56 @@ func eraseCmd(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var total int64
-	err = withLockedConn(ctx, e, cfg, func(c *store.Conn) error {
-		return c.InTx(ctx, func() error {
-			for _, t := range erased[kind] {
-				var sets []string
-				for _, col := range t.cols {
-					sets = append(sets, col+" = CASE WHEN "+col+" IS NULL THEN NULL ELSE '(slettet)' END")
-				}
-				n, err := c.ExecCount(ctx, "UPDATE "+t.table+" SET "+strings.Join(sets, ", ")+" WHERE "+t.key+" = ?", id)
-				if err != nil {
-					return fmt.Errorf("erase %s: %w", t.table, err)
-				}
-				total += n
-			}
-			return c.Exec(ctx, `INSERT INTO ops.erasure (erased, subject_kind, subject, reason, versions) VALUES (?, ?, ?, ?, ?)`,
-				e.now(), kind, id, *reason, total)
-		})
-	})
+	lock, err := runlock.Acquire(cfg.DB+".lock", e.now())
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%s %s: name, phone and e-mail erased in %d stored versions; statuses and deadlines are kept. "+
+	defer lock.Release()
+	d, err := openExisting(ctx, e, cfg)
+	if err != nil {
+		return err
+	}
+	total, err := erase(ctx, d, kind, id, *reason, e.now())
+	if err != nil {
+		d.Close()
+		return err
+	}
+	// The erased values are still in the file's freed blocks, and so in any byte copy of
+	// it: the file is rewritten without them.
+	if err := store.Compact(ctx, d, func(c *store.Conn, catalog string) error {
+		return c.Exec(ctx, `UPDATE `+catalog+`.ops.erasure SET compacted = ? WHERE compacted IS NULL`, e.now())
+	}); err != nil {
+		return fmt.Errorf("%s %s: erased in %d stored versions, but the database file still holds the old values in its free space: %w "+
+			"(analyst copies are made with SQL until an erase compacts the file; run the erase again)", kind, id, total, err)
+	}
+	fmt.Fprintf(e.stdout, "%s %s: name, phone and e-mail erased in %d stored versions, and the database file rewritten without them; statuses and deadlines are kept. "+
 		"The sources still hold them: ask them to erase too, or the next run loads them again. Raw payloads keep them until they expire (raw_keep_days).\n",
 		kind, id, total)
 	return nil
+}
+
+// erase replaces the person's identifying columns in every stored version and records the
+// erasure, in one transaction; it returns how many versions changed.
+func erase(ctx context.Context, d *store.DB, kind, id, reason string, now time.Time) (total int64, err error) {
+	c, err := d.Conn(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	err = c.InTx(ctx, func() error {
+		for _, t := range erased[kind] {
+			var sets []string
+			for _, col := range t.cols {
+				sets = append(sets, col+" = CASE WHEN "+col+" IS NULL THEN NULL ELSE '(slettet)' END")
+			}
+			n, err := c.ExecCount(ctx, "UPDATE "+t.table+" SET "+strings.Join(sets, ", ")+" WHERE "+t.key+" = ?", id)
+			if err != nil {
+				return fmt.Errorf("erase %s: %w", t.table, err)
+			}
+			total += n
+		}
+		return c.Exec(ctx, `INSERT INTO ops.erasure (erased, subject_kind, subject, reason, versions) VALUES (?, ?, ?, ?, ?)`,
+			now, kind, id, reason, total)
+	})
+	return total, err
 }

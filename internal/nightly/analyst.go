@@ -34,11 +34,22 @@ var pseudonymised = []struct{ table, column, prefix string }{
 // PublishAnalystCopy writes a checkpointed, WAL-free copy of the whole database to a.Path
 // by one rename (store.CopyTo). An analyst who has the previous copy open keeps reading it
 // undisturbed; the next open sees the new one.
-func PublishAnalystCopy(ctx context.Context, c *store.Conn, a AnalystCopy, now time.Time) error {
+//
+// The copy is the database file's bytes — a file copy, where COPY FROM DATABASE would
+// compress every table again — unless those bytes may hold what an analyst must not see
+// in the file's freed blocks: the real names a pseudonymised copy replaces, or values
+// erased since the file was last compacted (ops.erasure.compacted). Then it is made with
+// SQL (store.CopyOptions.Clean); byBytes says which.
+func PublishAnalystCopy(ctx context.Context, c *store.Conn, a AnalystCopy, now time.Time) (byBytes bool, err error) {
 	if a.Path == "" {
-		return nil
+		return false, nil
 	}
-	err := store.CopyTo(ctx, c, a.Path, func(copy string) error {
+	var uncompacted int64
+	if err := c.QueryRow(ctx, `SELECT count(*) FROM ops.erasure WHERE compacted IS NULL`).Scan(&uncompacted); err != nil {
+		return false, fmt.Errorf("analyst copy: %w", err)
+	}
+	opt := store.CopyOptions{Clean: a.Pseudonymise || uncompacted > 0}
+	opt.Edit = func(copy string) error {
 		if a.Pseudonymise {
 			salt := a.Salt
 			if salt == "" {
@@ -70,9 +81,9 @@ func PublishAnalystCopy(ctx context.Context, c *store.Conn, a AnalystCopy, now t
 			return a.fail()
 		}
 		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("analyst copy: %w", err)
 	}
-	return nil
+	if byBytes, err = store.CopyTo(ctx, c, a.Path, opt); err != nil {
+		return false, fmt.Errorf("analyst copy: %w", err)
+	}
+	return byBytes, nil
 }

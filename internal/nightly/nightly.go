@@ -353,8 +353,16 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 	// The analyst copy comes after the receivers' exports: it never holds them up.
 	progress("analyst copy")
 	t0 = opt.Now()
-	if err := PublishAnalystCopy(ctx, c, opt.Analyst, opt.Now()); err != nil {
+	byBytes, err := PublishAnalystCopy(ctx, c, opt.Analyst, opt.Now())
+	if err != nil {
 		return sum, fmt.Errorf("%w (the previous analyst copy stays)", err)
+	}
+	if opt.Analyst.Path != "" {
+		how := "the database file's bytes"
+		if !byBytes {
+			how = "COPY FROM DATABASE" // pseudonymised, or erased values not yet compacted away
+		}
+		log.Debug("analyst copy published", "path", opt.Analyst.Path, "made_from", how)
 	}
 	stage("analyst copy", t0)
 

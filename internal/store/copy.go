@@ -9,21 +9,29 @@ import (
 	"path/filepath"
 )
 
+// CopyOptions say how CopyTo makes its copy.
+type CopyOptions struct {
+	// Edit, when not nil, changes the copy before it is published; its argument is the
+	// copy's catalog name.
+	Edit func(catalog string) error
+	// Clean makes the copy with COPY FROM DATABASE, so that it holds only what the tables
+	// hold. Without it the copy is the database file's own bytes where those can be had
+	// (byteCopy), and those hold the file's freed blocks too, which DuckDB does not clear:
+	// values overwritten since they were written (vpsau erase, until Compact has rewritten
+	// the file) and, once Edit has changed the copy, the values Edit replaced. An Edit
+	// that replaces what a reader must not see (pseudonymisation) needs Clean.
+	Clean bool
+}
+
 // CopyTo writes a copy of the whole database to dst: a new file under a temporary name
-// beside dst, filled with COPY FROM DATABASE and changed by edit (if not nil; its argument
-// is the copy's catalog name) — or, for an exact copy (edit nil: a backup), the database
-// file's own bytes after a checkpoint where those can be had (see byteCopy) — then
-// checkpointed and closed (no write-ahead log), and renamed to dst in one step.
-//
-// A copy that edit changes is never a byte copy: the file's bytes hold its freed blocks
-// too, which DuckDB does not clear — values overwritten or erased (vpsau erase), and, once
-// edit has pseudonymised the copy, the real names it replaced. COPY FROM DATABASE writes
-// only what the tables hold. A process that has the old dst open keeps reading it. Call
-// it under the run lock: copies to dst that a killed process left half-written are
-// removed first.
-func CopyTo(ctx context.Context, c *Conn, dst string, edit func(catalog string) error) error {
+// beside dst, filled with the file's bytes after a checkpoint or with COPY FROM DATABASE
+// (see CopyOptions.Clean), changed by opt.Edit, then checkpointed and closed (no
+// write-ahead log), and renamed to dst in one step; byBytes says which way it was made. A process that has the old dst open
+// keeps reading it. Call it under the run lock: copies to dst that a killed process left
+// half-written are removed first.
+func CopyTo(ctx context.Context, c *Conn, dst string, opt CopyOptions) (byBytes bool, err error) {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
+		return false, err
 	}
 	tmp := fmt.Sprintf("%s.tmp-%d", dst, os.Getpid())
 	// Copies a killed process left half-written (each as large as the database) go
@@ -34,32 +42,30 @@ func CopyTo(ctx context.Context, c *Conn, dst string, edit func(catalog string) 
 	}
 	var catalog string
 	if err := c.QueryRow(ctx, `SELECT current_database()`).Scan(&catalog); err != nil {
-		return err
+		return false, err
 	}
 	const alias = "vpsau_copy"
-	fail := func(err error) error {
+	fail := func(err error) (bool, error) {
 		c.Exec(context.WithoutCancel(ctx), `DETACH DATABASE IF EXISTS `+alias)
 		os.Remove(tmp)
 		os.Remove(tmp + ".wal")
-		return err
+		return false, err
 	}
-	copied := false
-	if edit == nil {
-		var err error
-		if copied, err = byteCopy(ctx, c, tmp); err != nil {
+	if !opt.Clean {
+		if byBytes, err = byteCopy(ctx, c, tmp); err != nil {
 			return fail(err)
 		}
 	}
 	if err := c.Exec(ctx, `ATTACH '`+quote(tmp)+`' AS `+alias); err != nil {
 		return fail(err)
 	}
-	if !copied {
+	if !byBytes {
 		if err := c.Exec(ctx, `COPY FROM DATABASE "`+catalog+`" TO `+alias); err != nil {
 			return fail(err)
 		}
 	}
-	if edit != nil {
-		if err := edit(alias); err != nil {
+	if opt.Edit != nil {
+		if err := opt.Edit(alias); err != nil {
 			return fail(err)
 		}
 	}
@@ -83,6 +89,46 @@ func CopyTo(ctx context.Context, c *Conn, dst string, edit func(catalog string) 
 		d.Sync()
 		d.Close()
 	}
+	return byBytes, nil
+}
+
+// Compact rewrites the database's own file with COPY FROM DATABASE, so that it holds only
+// what its tables hold: the old file's freed blocks — values overwritten since they were
+// written, such as the names vpsau erase replaced — go with it. edit (may be nil) changes
+// the new file, through c, before it replaces the old one by one rename. db is closed at the end, also
+// on error, and must not be used again.
+//
+// The old file stays open, and locked, until after the rename, so no other process can
+// open the database between the copy and the rename and write to a file about to be
+// replaced. Its write-ahead log is checkpointed into it first and nothing is written to
+// it after the rename: a log left beside the new file would be replayed into it.
+func Compact(ctx context.Context, db *DB, edit func(c *Conn, catalog string) error) (err error) {
+	defer func() {
+		if cerr := db.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("compact: %w", cerr)
+		}
+	}()
+	if db.path == "" || db.path == ":memory:" {
+		return fmt.Errorf("compact: the database has no file")
+	}
+	c, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.Exec(ctx, `CHECKPOINT`); err != nil {
+		return fmt.Errorf("compact: %w", err)
+	}
+	if st, err := os.Stat(db.path + ".wal"); err == nil && st.Size() > 0 {
+		return fmt.Errorf("compact: %s.wal is not empty after a checkpoint", db.path)
+	}
+	opt := CopyOptions{Clean: true}
+	if edit != nil {
+		opt.Edit = func(catalog string) error { return edit(c, catalog) }
+	}
+	if _, err := CopyTo(ctx, c, db.path, opt); err != nil {
+		return fmt.Errorf("compact: %w", err)
+	}
 	return nil
 }
 
@@ -94,8 +140,8 @@ const headerSize = 3 << 12
 // byteCopy copies the database file itself to tmp, once a CHECKPOINT has put everything
 // committed into it: a file copy instead of COPY FROM DATABASE, which re-inserts and
 // recompresses every table — 48 ms against 1.25 s for a night at scale 1, and the gap
-// grows with the history. The copy holds the file's freed blocks as well: only for exact
-// copies (see CopyTo).
+// grows with the history. The copy holds the file's freed blocks as well (see
+// CopyOptions.Clean).
 //
 // The bytes are one checkpoint's state as long as no checkpoint runs while they are read:
 // between checkpoints DuckDB changes no block the last one refers to (later commits go to
