@@ -61,32 +61,47 @@ func Apply(ctx context.Context, c *store.Conn, s Spec, sysTime time.Time, runID 
 	if err := s.check(); err != nil {
 		return Diff{}, err
 	}
-	steps := []string{"diff"}
-	if s.Receiver != "" {
-		steps = append(steps, "number", "log")
-	}
-	steps = append(steps, "close", "insert")
-	for _, step := range steps {
+	run := func(step string, args ...any) error {
 		var buf bytes.Buffer
 		if err := tmpl.ExecuteTemplate(&buf, step, s); err != nil {
-			return Diff{}, fmt.Errorf("history %s %s: %w", s.Target, step, err)
-		}
-		var args []any
-		switch step {
-		case "log":
-			args = []any{sysTime, runID, s.Receiver}
-		case "close", "insert":
-			args = []any{sysTime, runID}
+			return fmt.Errorf("history %s %s: %w", s.Target, step, err)
 		}
 		if err := c.Exec(ctx, buf.String(), args...); err != nil {
-			return Diff{}, fmt.Errorf("history %s %s: %w", s.Target, step, err)
+			return fmt.Errorf("history %s %s: %w", s.Target, step, err)
 		}
+		return nil
+	}
+	if err := run("diff"); err != nil {
+		return Diff{}, err
 	}
 	var d Diff
-	err := c.QueryRow(ctx, `SELECT count(*) FILTER (op = 'NY'), count(*) FILTER (op = 'ENDRET'), count(*) FILTER (op = 'SLETTET') FROM _diff`).
-		Scan(&d.New, &d.Changed, &d.Deleted)
+	var staged int64
+	err := c.QueryRow(ctx, `SELECT count(*) FILTER (op = 'NY'), count(*) FILTER (op = 'ENDRET'), count(*) FILTER (op = 'SLETTET'),
+		(SELECT count(*) FROM `+s.Stage+`) FROM _diff`).Scan(&d.New, &d.Changed, &d.Deleted, &staged)
 	if err != nil {
 		return Diff{}, fmt.Errorf("history %s: %w", s.Target, err)
+	}
+	if s.Receiver != "" {
+		if err := run("number"); err != nil {
+			return Diff{}, err
+		}
+		if err := run("log", sysTime, runID, s.Receiver); err != nil {
+			return Diff{}, err
+		}
+	}
+	if d.Changed+d.Deleted > 0 {
+		if err := run("close", sysTime, runID); err != nil {
+			return Diff{}, err
+		}
+	}
+	insert := "insert"
+	if s.Receiver == "" && d.New == staged {
+		// Every staged row is new (a first night): no join with the diff is needed to
+		// find them, which at national scale halves the insert.
+		insert = "insert_all"
+	}
+	if err := run(insert, sysTime, runID); err != nil {
+		return Diff{}, err
 	}
 	return d, nil
 }

@@ -168,33 +168,15 @@ func Entity(ctx context.Context, c *store.Conn, rawDir string, e *contract.Entit
 		return res, err
 	}
 
-	// Duplicate keys: the first row stays, every later one is a reject.
-	dups, err := c.Query(ctx, fmt.Sprintf(`SELECT _file, _line, rkey, first_line FROM (
-		SELECT _file, _line, rkey, _ord,
-		       first_value(_file || ' line ' || _line) OVER (PARTITION BY rkey ORDER BY _ord) AS first_line,
-		       row_number() OVER (PARTITION BY rkey ORDER BY _ord) AS n
-		FROM %s) WHERE n > 1 ORDER BY _ord`, stage))
-	if err != nil {
+	// Duplicate keys: the first row stays, every later one is a reject. Counting distinct
+	// keys is a hash aggregate; the window that finds them sorts the whole stage, so it
+	// runs only when there are any.
+	var ndup int64
+	if err := c.QueryRow(ctx, `SELECT count(*) - count(DISTINCT rkey) FROM `+stage).Scan(&ndup); err != nil {
 		return res, fmt.Errorf("duplicates %s: %w", e.Name, err)
 	}
-	keyField := strings.Join(e.Key, "|")
-	var ndup int64
-	for dups.Next() {
-		var r reject
-		var first string
-		if err := dups.Scan(&r.file, &r.line, &r.value, &first); err != nil {
-			dups.Close()
-			return res, err
-		}
-		r.field = keyField
-		r.reason = "duplicate key (first on " + first + ")"
-		rejects = append(rejects, r)
-		ndup++
-	}
-	dups.Close()
 	if ndup > 0 {
-		if err := c.Exec(ctx, fmt.Sprintf(`DELETE FROM %[1]s WHERE _ord IN (
-			SELECT _ord FROM %[1]s QUALIFY row_number() OVER (PARTITION BY rkey ORDER BY _ord) > 1)`, stage)); err != nil {
+		if ndup, err = duplicates(ctx, c, e, stage, &rejects); err != nil {
 			return res, fmt.Errorf("duplicates %s: %w", e.Name, err)
 		}
 	}
@@ -386,4 +368,37 @@ func columnsPresent(items []map[string]*string, e *contract.Entity) error {
 		return fmt.Errorf("%w: %s (no item of the page has it)", contract.ErrMissingColumn, strings.Join(missing, ", "))
 	}
 	return nil
+}
+
+// duplicates adds a reject for every staged row whose key an earlier row of the snapshot
+// has (by _ord), removes those rows from the stage, and returns how many there were.
+func duplicates(ctx context.Context, c *store.Conn, e *contract.Entity, stage string, rejects *[]reject) (int64, error) {
+	dups, err := c.Query(ctx, fmt.Sprintf(`SELECT _file, _line, rkey, first_line FROM (
+		SELECT _file, _line, rkey, _ord,
+		       first_value(_file || ' line ' || _line) OVER (PARTITION BY rkey ORDER BY _ord) AS first_line,
+		       row_number() OVER (PARTITION BY rkey ORDER BY _ord) AS n
+		FROM %s) WHERE n > 1 ORDER BY _ord`, stage))
+	if err != nil {
+		return 0, err
+	}
+	defer dups.Close()
+	keyField := strings.Join(e.Key, "|")
+	var n int64
+	for dups.Next() {
+		r := reject{field: keyField}
+		var first string
+		if err := dups.Scan(&r.file, &r.line, &r.value, &first); err != nil {
+			return 0, err
+		}
+		r.reason = "duplicate key (first on " + first + ")"
+		*rejects = append(*rejects, r)
+		n++
+	}
+	if err := dups.Err(); err != nil {
+		return 0, err
+	}
+	dups.Close()
+	err = c.Exec(ctx, fmt.Sprintf(`DELETE FROM %[1]s WHERE _ord IN (
+		SELECT _ord FROM %[1]s QUALIFY row_number() OVER (PARTITION BY rkey ORDER BY _ord) > 1)`, stage))
+	return n, err
 }

@@ -6,6 +6,8 @@
   Stage: a table with rkey (unique), the compared columns and, for sources, src_system and
   src_ref. Keep: rkeys whose rows were rejected this time (they keep their last version).
   Scope: which current versions this snapshot replaces (e.g. the subsidy years delivered).
+  Steps: diff; for receivers number and log; close (only when something changed or went);
+  insert, or insert_all when every staged row is new (a source's first night).
 */}}
 {{define "diff"}}
 CREATE OR REPLACE TEMP TABLE _diff AS
@@ -48,4 +50,10 @@ SELECT s.rkey{{range .Cols}}, s.{{.}}{{end}}{{range .Extra}}, s.{{.}}{{end}}, $1
 FROM {{.Stage}} s
 JOIN {{if .Receiver}}_num{{else}}_diff{{end}} d ON d.rkey = s.rkey
 WHERE d.op <> 'SLETTET'
+{{end}}
+
+{{define "insert_all"}}
+INSERT INTO {{.Target}} BY NAME
+SELECT s.rkey{{range .Cols}}, s.{{.}}{{end}}{{range .Extra}}, s.{{.}}{{end}}, $1 AS sys_von, $2 AS von_run
+FROM {{.Stage}} s
 {{end}}
