@@ -17,9 +17,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dvpsau/vpsau/exports"
@@ -339,7 +341,7 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 		return sum, err
 	}
 	defer os.Remove(rejects.tmp)
-	manifests, err := exportAll(ctx, c, opt, sum, receivers, progress)
+	manifests, err := exportAll(ctx, db, c, opt, sum, receivers, progress)
 	sum.Exports = manifests // what was published, also when a later receiver failed
 	if err != nil {
 		return sum, fmt.Errorf("export: %w", err)
@@ -444,34 +446,43 @@ func Watermark(ctx context.Context, c *store.Conn, name string) (int64, error) {
 	return n, err
 }
 
-func exportAll(ctx context.Context, c *store.Conn, opt Options, sum Summary, receivers []receiver.Receiver, progress func(string)) ([]exports.Manifest, error) {
+// exportAll stages every receiver's delta after its watermark, up to the last change, then
+// publishes and records them in order. Staging only reads the database, so receivers are
+// staged side by side, each on a connection of its own: writing a receiver's CSV and XLSX
+// is Go code on one core, and the largest export (nokkeltall) is not the whole stage.
+func exportAll(ctx context.Context, db *store.DB, c *store.Conn, opt Options, sum Summary, receivers []receiver.Receiver, progress func(string)) ([]exports.Manifest, error) {
 	to, err := receiver.LastChange(ctx, c, time.Time{})
 	if err != nil {
 		return nil, err
 	}
-	var staged []*exports.Staged
+	created := opt.Now()
+	staged := make([]*exports.Staged, len(receivers))
+	errs := make([]error, len(receivers))
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, max(1, min(runtime.GOMAXPROCS(0), len(receivers))))
+	for i, r := range receivers {
+		progress("stage " + r.Name)
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			staged[i], errs[i] = stageOne(ctx, db, opt, sum, r, to, created)
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil { // the first receiver's failure, in receivers' order
+			for _, s := range staged {
+				if s != nil {
+					s.Discard()
+				}
+			}
+			return nil, err
+		}
+	}
 	discard := func() {
 		for _, s := range staged {
 			s.Discard()
 		}
-	}
-	for _, r := range receivers {
-		progress("stage " + r.Name)
-		from, err := Watermark(ctx, c, r.Name)
-		if err != nil {
-			discard()
-			return nil, err
-		}
-		s, err := Write(ctx, c, WriteOptions{
-			Receiver: r, From: from, To: to, Out: opt.Out, BusinessDate: opt.AsOf,
-			Files: opt.Outputs[r.Name], XLSX: opt.XLSX, Created: opt.Now(), RunID: sum.RunID, Stale: sum.Stale,
-			wrap: opt.wrap,
-		})
-		if err != nil {
-			discard()
-			return nil, err
-		}
-		staged = append(staged, s)
 	}
 	var out []exports.Manifest
 	for _, s := range staged {
@@ -486,6 +497,25 @@ func exportAll(ctx context.Context, c *store.Conn, opt Options, sum Summary, rec
 		}
 	}
 	return out, nil
+}
+
+// stageOne stages receiver r's delta after its watermark up to change to, on a
+// connection of its own; created is the manifest's creation time.
+func stageOne(ctx context.Context, db *store.DB, opt Options, sum Summary, r receiver.Receiver, to int64, created time.Time) (*exports.Staged, error) {
+	c, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	from, err := Watermark(ctx, c, r.Name)
+	if err != nil {
+		return nil, err
+	}
+	return Write(ctx, c, WriteOptions{
+		Receiver: r, From: from, To: to, Out: opt.Out, BusinessDate: opt.AsOf,
+		Files: opt.Outputs[r.Name], XLSX: opt.XLSX, Created: created, RunID: sum.RunID, Stale: sum.Stale,
+		wrap: opt.wrap,
+	})
 }
 
 // WriteOptions describe one export to write.
