@@ -100,3 +100,38 @@ func TestOneNight(t *testing.T) {
 		})
 	}
 }
+
+// TestExportSideBySide: receivers staged side by side publish the same bytes as receivers
+// staged one at a time (a night with more than sideBySideRows changes), every export
+// verified against its manifest.
+func TestExportSideBySide(t *testing.T) {
+	limit := sideBySideRows
+	t.Cleanup(func() { sideBySideRows = limit })
+	published := map[string]map[string]string{}
+	for _, tt := range []struct {
+		name  string
+		limit int64
+	}{
+		{name: "side by side", limit: 1 << 40},
+		{name: "one at a time", limit: 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			sideBySideRows = tt.limit
+			dir := t.TempDir()
+			created := time.Date(2027, 1, 4, 3, 30, 0, 0, time.UTC)
+			_, err := Run(context.Background(), openDB(t), Options{AsOf: time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC),
+				Inbox: "../../testdata/one-night/inbox", Out: filepath.Join(dir, "out"), RawRoot: filepath.Join(dir, "raw"),
+				Rules: rules.Defaults(), Guard: DefaultGuard, NoReport: true, Now: func() time.Time { return created }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			published[tt.name] = exportsOf(t, filepath.Join(dir, "out"))
+			if len(published[tt.name]) != 5 {
+				t.Errorf("published %v, want one export per receiver", published[tt.name])
+			}
+		})
+	}
+	if diff := cmp.Diff(published["one at a time"], published["side by side"]); diff != "" {
+		t.Errorf("manifests differ (-one at a time +side by side):\n%s", diff)
+	}
+}
