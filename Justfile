@@ -21,20 +21,23 @@ demo:
 build:
     go build -o vpsau ./cmd/vpsau
 
-# every benchmark of docs/benchmarks.md: a warm-up, then count runs each, side by side;
-# BenchmarkYear builds a year of nightly history once into .bench/ (about an hour) and
-# reuses it; the table of medians and ratios goes to bench.md
+# every benchmark of docs/benchmarks.md: a warm-up, then count rounds of one run each, so
+# that both sides of a comparison (vpsau and its floor) run in turn and see the shared
+# machine alike; BenchmarkYear builds a year of nightly history once into .bench/ (about
+# an hour) and reuses it; the table of medians and ratios goes to bench.md
 bench count="5":
     go test -run '^$' -bench '^Benchmark(Ingest|IngestHTTP|Night|Rules|XLSX|CSV)$' -benchtime 1x ./internal/... ./exports/ > /dev/null
-    go test -run '^$' -bench '^Benchmark(Ingest|IngestHTTP|Night|Rules|XLSX|CSV|Inbox)$' -benchmem -count {{count}} -timeout 4h ./internal/... ./exports/ ./fixtures/... | tee bench.txt
+    : > bench.txt
+    for i in $(seq {{count}}); do go test -run '^$' -bench '^Benchmark(Ingest|IngestHTTP|Night|Rules|XLSX|CSV|Inbox)$' -benchmem -count 1 -timeout 4h ./internal/... ./exports/ ./fixtures/... | tee -a bench.txt; done
     go test ./internal/nightly/ -run '^$' -bench '^BenchmarkYear$/night' -benchtime 1x -count {{count}} -timeout 5h -yearcache .bench | tee -a bench.txt
     go test ./internal/nightly/ -run '^$' -bench '^BenchmarkYear$/delta' -benchtime 20x -count {{count}} -timeout 1h -yearcache .bench | tee -a bench.txt
     go run ./scripts/benchtable < bench.txt | tee bench.md
 
 # a whole night and the ingest at a larger scale (10 or 100), against their floors
 bench-scale scale="10" count="3":
-    go test ./internal/nightly/ -run '^$' -bench '^Benchmark(Night|IngestHTTP)$' -count {{count}} -timeout 6h -nscale {{scale}} | tee bench-{{scale}}.txt
-    go test ./internal/land/ -run '^$' -bench '^BenchmarkIngest$' -count {{count}} -timeout 6h -scale {{scale}} | tee -a bench-{{scale}}.txt
+    : > bench-{{scale}}.txt
+    for i in $(seq {{count}}); do go test ./internal/nightly/ -run '^$' -bench '^Benchmark(Night|IngestHTTP)$' -count 1 -timeout 6h -nscale {{scale}} | tee -a bench-{{scale}}.txt; done
+    for i in $(seq {{count}}); do go test ./internal/land/ -run '^$' -bench '^BenchmarkIngest$' -count 1 -timeout 6h -scale {{scale}} | tee -a bench-{{scale}}.txt; done
     go run ./scripts/benchtable < bench-{{scale}}.txt | tee bench-{{scale}}.md
 
 # fuzz every target for a while each (default 30s)
