@@ -373,7 +373,7 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 	progress("report")
 	t0 = opt.Now()
 	if !opt.NoReport {
-		publishAnalytics(ctx, c, opt, &sum, log)
+		publishAnalytics(ctx, db, c, opt, &sum, log)
 	}
 	stage("report", t0)
 	if removed, err := PruneRaw(opt.RawRoot, opt.RawKeep, opt.Now(), rawDir); err != nil {
