@@ -373,11 +373,15 @@ func columnsPresent(items []map[string]*string, e *contract.Entity) error {
 // duplicates adds a reject for every staged row whose key an earlier row of the snapshot
 // has (by _ord), removes those rows from the stage, and returns how many there were.
 func duplicates(ctx context.Context, c *store.Conn, e *contract.Entity, stage string, rejects *[]reject) (int64, error) {
-	dups, err := c.Query(ctx, fmt.Sprintf(`SELECT _file, _line, rkey, first_line FROM (
+	// Only the rows of duplicated keys are windowed: a few among millions.
+	if err := c.Exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE _dup AS
 		SELECT _file, _line, rkey, _ord,
 		       first_value(_file || ' line ' || _line) OVER (PARTITION BY rkey ORDER BY _ord) AS first_line,
 		       row_number() OVER (PARTITION BY rkey ORDER BY _ord) AS n
-		FROM %s) WHERE n > 1 ORDER BY _ord`, stage))
+		FROM %[1]s WHERE rkey IN (SELECT rkey FROM %[1]s GROUP BY rkey HAVING count(*) > 1)`, stage)); err != nil {
+		return 0, err
+	}
+	dups, err := c.Query(ctx, `SELECT _file, _line, rkey, first_line FROM _dup WHERE n > 1 ORDER BY _ord`)
 	if err != nil {
 		return 0, err
 	}
@@ -398,7 +402,6 @@ func duplicates(ctx context.Context, c *store.Conn, e *contract.Entity, stage st
 		return 0, err
 	}
 	dups.Close()
-	err = c.Exec(ctx, fmt.Sprintf(`DELETE FROM %[1]s WHERE _ord IN (
-		SELECT _ord FROM %[1]s QUALIFY row_number() OVER (PARTITION BY rkey ORDER BY _ord) > 1)`, stage))
+	err = c.Exec(ctx, fmt.Sprintf(`DELETE FROM %s WHERE _ord IN (SELECT _ord FROM _dup WHERE n > 1)`, stage))
 	return n, err
 }
