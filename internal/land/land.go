@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dvpsau/vpsau/internal/contract"
@@ -111,12 +112,21 @@ func Payloads(rawDir string, e *contract.Entity) ([]Payload, error) {
 // Entity loads the entity's payloads from rawDir into its history table. Run it inside
 // the run's transaction: an error leaves the caller to roll back.
 func Entity(ctx context.Context, c *store.Conn, rawDir string, e *contract.Entity, opt Options) (Result, error) {
-	res := Result{System: e.System, Entity: e.Name}
-	payloads, err := Payloads(rawDir, e)
-	if err != nil {
-		return res, err
+	return Load(ctx, c, Start(rawDir, e, opt.AsOf), opt, nil)
+}
+
+// Load stages the rows p parses, rejects what fails, and historises the snapshot into the
+// entity's history table. staged, when not nil, is called once the rows are staged and
+// before the SQL that historises them: a run starts parsing the next entity there, so that
+// Go parses while DuckDB works. Run it inside the run's transaction: an error leaves the
+// caller to roll back. p is used up either way.
+func Load(ctx context.Context, c *store.Conn, p *Parsed, opt Options, staged func()) (Result, error) {
+	defer p.Close()
+	e := p.e
+	res := Result{System: e.System, Entity: e.Name, Payloads: len(p.payloads)}
+	if p.listErr != nil {
+		return res, p.listErr
 	}
-	res.Payloads = len(payloads)
 	stage, keep := "stg_"+e.Name, "keep_"+e.Name
 	cols := e.Columns()
 	if err := c.Exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS
@@ -125,48 +135,24 @@ func Entity(ctx context.Context, c *store.Conn, rawDir string, e *contract.Entit
 		CREATE OR REPLACE TEMP TABLE %s (rkey VARCHAR)`, stage, strings.Join(cols, ", "), e.Table, keep)); err != nil {
 		return res, fmt.Errorf("stage %s: %w", e.Name, err)
 	}
-
-	var rejects []reject
-	var keepKeys []string
-	rejectedRows := int64(0)
-	err = c.Append(ctx, "temp", stage, func(a *store.Appender) error {
-		row := make([]any, 0, len(cols)+6)
-		var ord int64
-		for _, p := range payloads {
-			err := readPayload(rawDir, p, e, opt.AsOf, func(pr *contract.Parser, line int64, raw []string, rowErr error) error {
-				res.Read++
-				ord++
-				if rowErr != nil {
-					rejects = append(rejects, reject{file: p.Name, line: line, reason: rowErr.Error()})
-					rejectedRows++
-					return nil
+	err := c.Append(ctx, "temp", stage, func(a *store.Appender) error {
+		for b := range p.batches {
+			for _, row := range b {
+				if err := a.AppendRow(row...); err != nil {
+					return err
 				}
-				vals, probs := pr.Parse(raw)
-				key, keyOK := pr.Key(probs)
-				if len(probs) > 0 {
-					rejectedRows++
-					for _, x := range probs {
-						rejects = append(rejects, reject{file: p.Name, line: line, field: x.Field, value: x.Value, reason: x.Reason})
-					}
-					if keyOK {
-						keepKeys = append(keepKeys, key)
-					}
-					return nil
-				}
-				row = append(row[:0], key)
-				row = append(row, vals...)
-				row = append(row, e.System, p.Name+":"+strconv.FormatInt(line, 10), p.Name, line, ord)
-				return a.AppendRow(row...)
-			})
-			if err != nil {
-				return fmt.Errorf("%s: %w", p.Name, err)
 			}
 		}
-		return nil
+		return p.err // set before batches was closed
 	})
 	if err != nil {
 		return res, err
 	}
+	if staged != nil {
+		staged()
+	}
+	rejects, keepKeys := p.rejects, p.keepKeys
+	res.Read = p.read
 
 	// Duplicate keys: the first row stays, every later one is a reject. Counting distinct
 	// keys is a hash aggregate; the window that finds them sorts the whole stage, so it
@@ -180,7 +166,7 @@ func Entity(ctx context.Context, c *store.Conn, rawDir string, e *contract.Entit
 			return res, fmt.Errorf("duplicates %s: %w", e.Name, err)
 		}
 	}
-	res.Rejected = rejectedRows + ndup
+	res.Rejected = p.rejectedRows + ndup
 
 	if err := appendRejects(ctx, c, opt.RunID, e, rejects); err != nil {
 		return res, err
@@ -248,6 +234,116 @@ func appendRejects(ctx context.Context, c *store.Conn, runID int64, e *contract.
 		}
 		return nil
 	})
+}
+
+// Parsed is an entity's payloads being read and checked in a goroutine of its own, ahead of
+// the appender that stages them (Start, then Load). At most aheadRows accepted rows wait in
+// memory; the rejects wait whole, as they did before.
+type Parsed struct {
+	e        *contract.Entity
+	payloads []Payload
+	listErr  error // the payloads could not be listed: Load reports it
+
+	batches chan [][]any // accepted rows: rkey, the entity's columns, src_system, src_ref, _file, _line, _ord
+	stop    chan struct{}
+	once    sync.Once
+
+	// Written by the parsing goroutine, read once batches is closed.
+	err                error
+	rejects            []reject
+	keepKeys           []string // keys of rejected rows: they keep their current version
+	read, rejectedRows int64
+}
+
+const (
+	batchRows = 1024
+	aheadRows = 128 * batchRows
+)
+
+// Start begins parsing the entity's payloads in rawDir for business date asOf.
+func Start(rawDir string, e *contract.Entity, asOf time.Time) *Parsed {
+	p := &Parsed{e: e, batches: make(chan [][]any, aheadRows/batchRows), stop: make(chan struct{})}
+	p.payloads, p.listErr = Payloads(rawDir, e)
+	if p.listErr != nil {
+		close(p.batches)
+		return p
+	}
+	go p.parse(rawDir, asOf)
+	return p
+}
+
+// errStopped ends a parse whose rows nobody will load.
+var errStopped = errors.New("stopped")
+
+func (p *Parsed) parse(rawDir string, asOf time.Time) {
+	defer close(p.batches)
+	e := p.e
+	width := len(e.Columns()) + 6
+	var slab []any // the rows of a batch, in one allocation
+	var batch [][]any
+	send := func() bool {
+		select {
+		case p.batches <- batch:
+			batch, slab = nil, nil
+			return true
+		case <-p.stop:
+			return false
+		}
+	}
+	var ord int64
+	for _, pl := range p.payloads {
+		err := readPayload(rawDir, pl, e, asOf, func(pr *contract.Parser, line int64, raw []string, rowErr error) error {
+			p.read++
+			ord++
+			if rowErr != nil {
+				p.rejects = append(p.rejects, reject{file: pl.Name, line: line, reason: rowErr.Error()})
+				p.rejectedRows++
+				return nil
+			}
+			vals, probs := pr.Parse(raw)
+			key, keyOK := pr.Key(probs)
+			if len(probs) > 0 {
+				p.rejectedRows++
+				for _, x := range probs {
+					p.rejects = append(p.rejects, reject{file: pl.Name, line: line, field: x.Field, value: x.Value, reason: x.Reason})
+				}
+				if keyOK {
+					p.keepKeys = append(p.keepKeys, key)
+				}
+				return nil
+			}
+			if slab == nil {
+				slab = make([]any, 0, batchRows*width)
+				batch = make([][]any, 0, batchRows)
+			}
+			n := len(slab)
+			slab = append(slab, key)
+			slab = append(slab, vals...)
+			slab = append(slab, e.System, pl.Name+":"+strconv.FormatInt(line, 10), pl.Name, line, ord)
+			batch = append(batch, slab[n:len(slab):len(slab)])
+			if len(batch) == batchRows && !send() {
+				return errStopped
+			}
+			return nil
+		})
+		if err != nil {
+			if !errors.Is(err, errStopped) {
+				p.err = fmt.Errorf("%s: %w", pl.Name, err)
+			}
+			return
+		}
+	}
+	if len(batch) > 0 {
+		send()
+	}
+}
+
+// Close stops the parsing, if it still runs, and waits for it to end. Load calls it; a
+// run that ends before loading a started entity must.
+func (p *Parsed) Close() {
+	p.once.Do(func() { close(p.stop) })
+	for range p.batches {
+	}
 }
 
 // rowFunc receives each row of a payload: its line, its raw fields in the parser's

@@ -261,9 +261,16 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 	err = c.InTx(ctx, func() error {
 		t0 := opt.Now()
 		lopt := land.Options{RunID: sum.RunID, SysTime: sum.SysTime, AsOf: opt.AsOf}
-		for _, e := range entities {
+		// Each entity's rows are parsed by Go while DuckDB historises the one before.
+		next := land.Start(rawDir, entities[0], opt.AsOf)
+		defer func() { next.Close() }()
+		for i, e := range entities {
 			progress("land " + e.System + "/" + e.Name)
-			res, err := land.Entity(ctx, c, rawDir, e, lopt)
+			res, err := land.Load(ctx, c, next, lopt, func() {
+				if i+1 < len(entities) {
+					next = land.Start(rawDir, entities[i+1], opt.AsOf)
+				}
+			})
 			if err != nil {
 				return fmt.Errorf("land %s/%s: %w", e.System, e.Name, err)
 			}
