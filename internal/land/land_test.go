@@ -302,3 +302,56 @@ func TestFileErrors(t *testing.T) {
 		}
 	})
 }
+
+// TestParsedAhead: rows parsed ahead of the appender land like rows parsed on the way
+// (every row, in order, with their rejects), and a parse whose rows nobody loads — the run
+// failed on the entity before — stops when closed, though it waits on a full buffer.
+func TestParsedAhead(t *testing.T) {
+	asOf := time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC)
+	raw := t.TempDir()
+	const rows = 300_000 // more than the parse may hold ahead
+	var b strings.Builder
+	b.WriteString("besok_id,produsentnr,vet_id,besok_dato\n")
+	for i := range rows {
+		if i == 1000 {
+			b.WriteString("V-bad,3000000001,5550001,2026-13-01\n") // one reject among them
+			continue
+		}
+		fmt.Fprintf(&b, "V%d,3000000001,5550001,2026-04-20\n", i)
+	}
+	write(t, raw, "visits.csv", b.String())
+
+	t.Run("closed before loading", func(t *testing.T) {
+		p := land.Start(raw, portal.Visits, asOf)
+		time.Sleep(500 * time.Millisecond) // time to fill the buffer and wait on it
+		done := make(chan struct{})
+		go func() { p.Close(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Fatal("Close did not stop the parse")
+		}
+	})
+	t.Run("loaded", func(t *testing.T) {
+		_, c := conn(t)
+		res, err := land.Load(context.Background(), c, land.Start(raw, portal.Visits, asOf),
+			land.Options{RunID: 1, SysTime: time.Now(), AsOf: asOf}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Read != rows || res.Accepted != rows-1 || res.Rejected != 1 {
+			t.Errorf("read %d, accepted %d, rejected %d; want %d, %d, 1", res.Read, res.Accepted, res.Rejected, rows, rows-1)
+		}
+		// Order and lineage survive the batches: the first and the last row point at their lines.
+		var first, last string
+		if err := c.QueryRow(context.Background(), `SELECT max(src_ref) FILTER (besok_id = 'V0'), max(src_ref) FILTER (besok_id = 'V299999') FROM src.visit`).Scan(&first, &last); err != nil {
+			t.Fatal(err)
+		}
+		if first != "visits.csv:2" || last != "visits.csv:300001" {
+			t.Errorf("src_ref of the first and last rows: %s, %s", first, last)
+		}
+		if got := rejects(t, c, 1); len(got) != 1 || got[0].Line != 1002 || got[0].Field != "besok_dato" {
+			t.Errorf("rejects %v, want one for besok_dato on line 1002", got)
+		}
+	})
+}
