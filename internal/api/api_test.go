@@ -515,9 +515,13 @@ func TestDelta(t *testing.T) {
 }
 
 // TestConfirm: 201 the first time; the same referanse again answers the same 201 and
-// body and stores nothing; the watermark moves through receiver.Confirm.
+// body and stores nothing — also when the clock has nanoseconds and another zone than the
+// database keeps; the watermark moves through receiver.Confirm.
 func TestConfirm(t *testing.T) {
 	e := newEnv(t, nil)
+	e.clock.mu.Lock()
+	e.clock.t = time.Date(2027, 1, 4, 7, 30, 0, 123456789, time.FixedZone("CET", 3600))
+	e.clock.mu.Unlock()
 	body := `{"endringsnr": 2, "referanse": "dhp-2027-01-04"}`
 	first := e.do("POST", "/v1/receivers/dhp/confirmations", e.tokens["dhp"], body)
 	if first.status != 201 {

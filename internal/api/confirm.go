@@ -53,12 +53,11 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 	if info != nil && info.tokenName != "" {
 		by = info.tokenName
 	}
-	now := s.cfg.Now().UTC().Truncate(time.Microsecond) // as the database keeps it
 	var conf receiver.Confirmation
 	var first bool
 	err = s.withDB(r.Context(), func(ctx context.Context, c *store.Conn) error {
 		var err error
-		conf, first, err = receiver.Confirm(ctx, c, name, *in.Change, by, *in.Reference, now)
+		conf, first, err = receiver.Confirm(ctx, c, name, *in.Change, by, *in.Reference, s.cfg.Now())
 		return err
 	})
 	switch {
@@ -69,7 +68,6 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	conf.Confirmed = conf.Confirmed.UTC()
 	if !first && conf.Change != *in.Change {
 		writeError(w, http.StatusConflict, problem{Field: "referanse",
 			Message: fmt.Sprintf("already used for endringsnr %d (confirmed %s); choose a new referanse for a new confirmation", conf.Change, conf.Confirmed.Format(time.RFC3339))})

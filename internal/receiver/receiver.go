@@ -290,8 +290,10 @@ var ErrNoSuchChange = errors.New("does not exist yet")
 // Confirm moves the receiver's watermark to change n (it may move back: the receiver
 // restarts from there). A reference already used by the receiver returns the
 // confirmation it made the first time, changing nothing (idempotency). Every confirmation
-// is kept in ops.watermark.
+// is kept in ops.watermark; its time is now in UTC to the microsecond, as stored, so that a
+// first answer and its replay say the same.
 func Confirm(ctx context.Context, c *store.Conn, name string, n int64, by, reference string, now time.Time) (Confirmation, bool, error) {
+	now = now.UTC().Truncate(time.Microsecond) // as the database keeps it: a replay answers the same time
 	var out Confirmation
 	first := true
 	err := c.InTx(ctx, func() error {
@@ -301,6 +303,7 @@ func Confirm(ctx context.Context, c *store.Conn, name string, n int64, by, refer
 				WHERE receiver = ? AND referanse = ? ORDER BY confirmed LIMIT 1`, name, reference).
 				Scan(&prev.Receiver, &prev.Change, &prev.Previous, &prev.Confirmed, &prev.By, &prev.Reference)
 			if err == nil {
+				prev.Confirmed = prev.Confirmed.UTC()
 				out, first = prev, false
 				return nil
 			}
