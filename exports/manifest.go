@@ -79,18 +79,25 @@ func (m *Manifest) encode() ([]byte, error) {
 
 // ReadManifest reads the manifest of the export folder dir.
 func ReadManifest(dir string) (Manifest, error) {
+	_, m, err := ReadManifestBytes(dir)
+	return m, err
+}
+
+// ReadManifestBytes reads the manifest of the export folder dir once: its bytes as
+// published (what a manifest's SHA-256 is taken of) and what they say.
+func ReadManifestBytes(dir string) ([]byte, Manifest, error) {
 	b, err := os.ReadFile(filepath.Join(dir, ManifestName))
 	if err != nil {
-		return Manifest{}, err
+		return nil, Manifest{}, err
 	}
 	var m Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
-		return Manifest{}, fmt.Errorf("read manifest %s: %w", dir, err)
+		return nil, Manifest{}, fmt.Errorf("read manifest %s: %w", dir, err)
 	}
 	if m.Version != ManifestVersion {
-		return Manifest{}, fmt.Errorf("read manifest %s: version %d, want %d", dir, m.Version, ManifestVersion)
+		return nil, Manifest{}, fmt.Errorf("read manifest %s: version %d, want %d", dir, m.Version, ManifestVersion)
 	}
-	return m, nil
+	return b, m, nil
 }
 
 // Verify checks the export folder dir against its manifest: every listed file

@@ -262,16 +262,36 @@ func List(outDir, receiver string) ([]string, error) {
 	}
 	var ids []string
 	for _, e := range entries {
-		name := e.Name()
-		if !e.IsDir() || strings.HasPrefix(name, ".") {
-			continue
+		if name := e.Name(); e.IsDir() && hasManifest(dir, name) {
+			ids = append(ids, name)
 		}
-		if fi, err := os.Lstat(filepath.Join(dir, name, ManifestName)); err != nil || !fi.Mode().IsRegular() {
-			continue
-		}
-		ids = append(ids, name)
 	}
 	return ids, nil
+}
+
+// Published reports whether id names a published export of the receiver, as List would
+// list it — of an export id's form, a folder (not a link) with a manifest.json — checked
+// for this one id instead of listing the receiver's folder.
+func Published(outDir, receiver, id string) (bool, error) {
+	dir := filepath.Join(outDir, receiver)
+	fi, err := os.Lstat(filepath.Join(dir, id))
+	if errors.Is(err, os.ErrNotExist) || (err == nil && !fi.IsDir()) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return hasManifest(dir, id), nil
+}
+
+// hasManifest reports whether the folder name in dir is an export's: a name of an export
+// id's form (no staging folder's leading dot) with a manifest.json file.
+func hasManifest(dir, name string) bool {
+	if !namePattern.MatchString(name) {
+		return false
+	}
+	fi, err := os.Lstat(filepath.Join(dir, name, ManifestName))
+	return err == nil && fi.Mode().IsRegular()
 }
 
 // Sweep removes the staging folders a crashed run left in the receiver's

@@ -458,3 +458,48 @@ func TestPublishedFolderReadable(t *testing.T) {
 		t.Errorf("published folder mode = %v, want 0755", st.Mode().Perm())
 	}
 }
+
+// TestPublished: Published answers for one id what List answers for the folder — an
+// export is a folder (not a link) of an export id's form with a regular manifest.json.
+func TestPublished(t *testing.T) {
+	out := t.TempDir()
+	dir := filepath.Join(out, "dhp")
+	mk := func(name string, manifest bool) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if manifest {
+			if err := os.WriteFile(filepath.Join(dir, name, ManifestName), []byte("{}"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	mk("000001-20270104", true)
+	mk(".tmp-000002", true)      // a staging folder
+	mk("000003-20270106", false) // no manifest
+	mk("bad name", true)         // not an export id's form
+	mk("000004-20270107", false) // its manifest is a folder
+	os.MkdirAll(filepath.Join(dir, "000004-20270107", ManifestName), 0o755)
+	os.Symlink(filepath.Join(dir, "000001-20270104"), filepath.Join(dir, "000005-link")) // a link to an export
+	os.WriteFile(filepath.Join(dir, "000006-file"), []byte("x"), 0o644)                  // a file
+	listed, err := List(out, "dhp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"000001-20270104"}; !slices.Equal(listed, want) {
+		t.Errorf("List = %v, want %v", listed, want)
+	}
+	for _, id := range []string{"000001-20270104", ".tmp-000002", "000003-20270106", "bad name", "000004-20270107",
+		"000005-link", "000006-file", "missing", "..", "../dhp/000001-20270104", ""} {
+		t.Run(id, func(t *testing.T) {
+			ok, err := Published(out, "dhp", id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := slices.Contains(listed, id); ok != want {
+				t.Errorf("Published(%q) = %v, want %v (as List)", id, ok, want)
+			}
+		})
+	}
+}

@@ -3,13 +3,11 @@ package api
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"time"
 
@@ -51,28 +49,11 @@ type exportList struct {
 	Exports  []exportSummary `json:"exports"`
 }
 
-// idPattern is the form of an export id (exports.Export's rule): no separators, no
-// leading dot.
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
-
 // published returns the manifest of the receiver's published export id, and false when
-// there is no such export: id must be one that exports.List would name — of an export's
-// form, a folder (not a link) in the receiver's folder, with a manifest.json — checked
-// for this one id rather than by listing the folder on every download.
+// there is no such export (exports.Published).
 func (s *Server) published(name, id string) (*cachedManifest, bool, error) {
-	if !idPattern.MatchString(id) {
-		return nil, false, nil
-	}
-	dir := filepath.Join(s.cfg.Out, name, id)
-	fi, err := os.Lstat(dir)
-	if errors.Is(err, os.ErrNotExist) || (err == nil && !fi.IsDir()) {
-		return nil, false, nil
-	}
-	if err != nil {
+	if ok, err := exports.Published(s.cfg.Out, name, id); !ok || err != nil {
 		return nil, false, err
-	}
-	if fi, err := os.Lstat(filepath.Join(dir, exports.ManifestName)); err != nil || !fi.Mode().IsRegular() {
-		return nil, false, nil
 	}
 	m, err := s.manifestOf(name, id)
 	return m, err == nil, err
@@ -86,11 +67,7 @@ func (s *Server) manifestOf(name, id string) (*cachedManifest, error) {
 	if ok {
 		return c, nil
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, exports.ManifestName))
-	if err != nil {
-		return nil, err
-	}
-	m, err := exports.ReadManifest(dir)
+	raw, m, err := exports.ReadManifestBytes(dir)
 	if err != nil {
 		return nil, err
 	}
