@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/dvpsau/vpsau/docs"
@@ -201,40 +200,23 @@ func (s *Server) withDB(ctx context.Context, fn func(context.Context, *store.Con
 	if s.cfg.DB == nil {
 		return errors.New("no database")
 	}
+	// store.Shared waits for the file under wctx only; fn runs under ctx.
 	wctx, cancel := context.WithTimeout(ctx, s.cfg.DBWait)
 	defer cancel()
-	const pending, started, abandoned = 0, 1, 2
-	var state atomic.Int32
-	done := make(chan error, 1)
-	go func() {
-		done <- s.cfg.DB.Use(wctx, func(db *store.DB) error {
-			if !state.CompareAndSwap(pending, started) {
-				return errBusy
-			}
-			c, err := db.Conn(ctx)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			return fn(ctx, c)
-		})
-	}()
-	select {
-	case err := <-done:
-		if err != nil && state.Load() != started && ctx.Err() == nil &&
-			(errors.Is(err, store.ErrBusy) || errors.Is(err, context.DeadlineExceeded)) {
-			return errBusy
+	started := false
+	err := s.cfg.DB.Use(wctx, func(db *store.DB) error {
+		started = true
+		c, err := db.Conn(ctx)
+		if err != nil {
+			return err
 		}
-		return err
-	case <-wctx.Done():
-		if state.CompareAndSwap(pending, abandoned) {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return errBusy
-		}
-		return <-done
+		defer c.Close()
+		return fn(ctx, c)
+	})
+	if err != nil && !started && ctx.Err() == nil && (errors.Is(err, store.ErrBusy) || errors.Is(err, context.DeadlineExceeded)) {
+		return errBusy
 	}
+	return err
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
