@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/dvpsau/vpsau/internal/contract"
 	"github.com/dvpsau/vpsau/internal/fetch"
@@ -159,16 +160,17 @@ func FromHTTP(ctx context.Context, rawDir string, clients map[string]*fetch.Clie
 
 // SystemResult is what pulling one source system's entities came to.
 type SystemResult struct {
-	System string
-	Stats  Stats
-	Err    error // FromHTTP's error for the system's entities
+	System  string
+	Stats   Stats
+	Err     error     // FromHTTP's error for the system's entities
+	Fetched time.Time // when the system's pull ended, by the now given
 }
 
 // FromHTTPSystems pulls the entities of every source system over HTTP as FromHTTP does,
 // the systems side by side, and returns each system's outcome in the order the systems
 // first appear in entities: a run decides per system what a failure means (its last
-// snapshot may stand in).
-func FromHTTPSystems(ctx context.Context, rawDir string, clients map[string]*fetch.Client, entities []*contract.Entity, log *slog.Logger) []SystemResult {
+// snapshot may stand in). now tells each system's fetch time.
+func FromHTTPSystems(ctx context.Context, rawDir string, clients map[string]*fetch.Client, entities []*contract.Entity, log *slog.Logger, now func() time.Time) []SystemResult {
 	var out []SystemResult
 	bySystem := map[string][]*contract.Entity{}
 	for _, e := range entities {
@@ -183,6 +185,7 @@ func FromHTTPSystems(ctx context.Context, rawDir string, clients map[string]*fet
 		go func() {
 			defer wg.Done()
 			out[i].Stats, out[i].Err = FromHTTP(ctx, rawDir, clients, bySystem[out[i].System], log)
+			out[i].Fetched = now()
 		}()
 	}
 	wg.Wait()

@@ -102,3 +102,44 @@ func TestHTTPEqualsFileDrop(t *testing.T) {
 		}
 	}
 }
+
+// TestFetchedPerSystem: over HTTP each source system's fetch time is when its own pull
+// ended (what a later run's fallback weighs against its maximum age), not when the last
+// system's did: with Didac's answers a second slower, Didac's snapshot is a second younger.
+func TestFetchedPerSystem(t *testing.T) {
+	ctx := context.Background()
+	asOf := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	inbox := t.TempDir()
+	if _, err := generate.Inbox(inbox, generate.Config{Scale: 0.01, Seed: 5, AsOf: asOf}); err != nil {
+		t.Fatal(err)
+	}
+	set, err := fakesrc.Start(ctx, inbox, fakesrc.Options{ClientID: "id", ClientSecret: "secret",
+		Fault: fakesrc.OnPath("/v1/courses", fakesrc.Delay(time.Second))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer set.Close()
+	sources := map[string]fetch.Config{}
+	for sys, u := range set.URLs {
+		sources[sys] = fetch.Config{BaseURL: u, ClientID: "id", ClientSecret: "secret"}
+	}
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "x.duckdb"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	raw := t.TempDir()
+	sum, err := Run(ctx, db, Options{AsOf: asOf, Out: t.TempDir(), RawRoot: raw, Rules: rules.Defaults(), Guard: DefaultGuard,
+		Sources: sources, NoReport: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fetched := readFetched(filepath.Join(raw, fmt.Sprintf("run-%06d", sum.RunID)))
+	didac, dataflyt := fetched["didac"], fetched["dataflyt"]
+	if didac.IsZero() || dataflyt.IsZero() {
+		t.Fatalf("fetched = %v", fetched)
+	}
+	if d := didac.Sub(dataflyt); d < 500*time.Millisecond {
+		t.Errorf("didac fetched %v after dataflyt, want about the second its answers took longer", d)
+	}
+}

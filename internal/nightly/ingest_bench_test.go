@@ -49,7 +49,7 @@ func BenchmarkIngestHTTP(b *testing.B) {
 			raw := filepath.Join(dir, "raw")
 			b.StartTimer()
 			if viaHTTP {
-				for _, r := range intake.FromHTTPSystems(ctx, raw, clients, Entities(), log) { // as Run pulls
+				for _, r := range intake.FromHTTPSystems(ctx, raw, clients, Entities(), log, time.Now) { // as Run pulls
 					if r.Err != nil {
 						err = r.Err
 					}

@@ -214,7 +214,7 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 		fetched := map[string]time.Time{}
 		pulled := map[string]intake.SystemResult{} // over HTTP: every system at once, then one by one below
 		if opt.Inbox == "" {
-			for _, r := range intake.FromHTTPSystems(ctx, rawDir, clients, entities, log) {
+			for _, r := range intake.FromHTTPSystems(ctx, rawDir, clients, entities, log, opt.Now) {
 				pulled[r.System] = r
 			}
 		}
@@ -229,7 +229,10 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 			sum.Intake.Files += st.Files
 			sum.Intake.Bytes += st.Bytes
 			if err == nil {
-				fetched[sys] = opt.Now()
+				fetched[sys] = opt.Now() // a file drop's copy ends now
+				if opt.Inbox == "" {
+					fetched[sys] = pulled[sys].Fetched // when that system's pull ended
+				}
 				continue
 			}
 			maxAge := opt.Fallback[sys]
