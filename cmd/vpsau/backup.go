@@ -121,10 +121,28 @@ func copyFile(src, dst string) error {
 // withLockedConn runs fn on a connection to the existing database while holding the run
 // lock, so that no run writes meanwhile.
 func withLockedConn(ctx context.Context, e env, cfg config.Config, fn func(*store.Conn) error) error {
+	return withLockedDB(ctx, e, cfg, func(d *store.DB) error {
+		c, err := d.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		return fn(c)
+	})
+}
+
+// withLockedDB runs fn on the existing database while holding the run lock; fn may close
+// the database (store.Compact does).
+func withLockedDB(ctx context.Context, e env, cfg config.Config, fn func(*store.DB) error) error {
 	lock, err := runlock.Acquire(cfg.DB+".lock", e.now())
 	if err != nil {
 		return err
 	}
 	defer lock.Release()
-	return withConn(ctx, e, cfg, openExisting, fn)
+	d, err := openExisting(ctx, e, cfg)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return fn(d)
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dvpsau/vpsau/internal/runlock"
 	"github.com/dvpsau/vpsau/internal/store"
 )
 
@@ -46,27 +45,25 @@ func eraseCmd(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	lock, err := runlock.Acquire(cfg.DB+".lock", e.now())
+	var total int64
+	err = withLockedDB(ctx, e, cfg, func(d *store.DB) error {
+		var err error
+		if total, err = erase(ctx, d, kind, id, *reason, e.now()); err != nil {
+			return err
+		}
+		// The erased values are still in the file's freed blocks, and so in any byte copy
+		// of it: the file is rewritten without them.
+		err = store.Compact(ctx, d, func(c *store.Conn, catalog string) error {
+			return c.Exec(ctx, `UPDATE `+catalog+`.ops.erasure SET compacted = ? WHERE compacted IS NULL`, e.now())
+		})
+		if err != nil {
+			return fmt.Errorf("%s %s: erased in %d stored versions, but the database file still holds the old values in its free space: %w "+
+				"(analyst copies are made with SQL until an erase compacts the file; run the erase again)", kind, id, total, err)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
-	}
-	defer lock.Release()
-	d, err := openExisting(ctx, e, cfg)
-	if err != nil {
-		return err
-	}
-	total, err := erase(ctx, d, kind, id, *reason, e.now())
-	if err != nil {
-		d.Close()
-		return err
-	}
-	// The erased values are still in the file's freed blocks, and so in any byte copy of
-	// it: the file is rewritten without them.
-	if err := store.Compact(ctx, d, func(c *store.Conn, catalog string) error {
-		return c.Exec(ctx, `UPDATE `+catalog+`.ops.erasure SET compacted = ? WHERE compacted IS NULL`, e.now())
-	}); err != nil {
-		return fmt.Errorf("%s %s: erased in %d stored versions, but the database file still holds the old values in its free space: %w "+
-			"(analyst copies are made with SQL until an erase compacts the file; run the erase again)", kind, id, total, err)
 	}
 	fmt.Fprintf(e.stdout, "%s %s: name, phone and e-mail erased in %d stored versions, and the database file rewritten without them; statuses and deadlines are kept. "+
 		"The sources still hold them: ask them to erase too, or the next run loads them again. Raw payloads keep them until they expire (raw_keep_days).\n",

@@ -124,9 +124,6 @@ func Load(ctx context.Context, c *store.Conn, p *Parsed, opt Options, staged fun
 	defer p.Close()
 	e := p.e
 	res := Result{System: e.System, Entity: e.Name, Payloads: len(p.payloads)}
-	if p.listErr != nil {
-		return res, p.listErr
-	}
 	stage, keep := "stg_"+e.Name, "keep_"+e.Name
 	cols := e.Columns()
 	if err := c.Exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS
@@ -154,9 +151,8 @@ func Load(ctx context.Context, c *store.Conn, p *Parsed, opt Options, staged fun
 	rejects, keepKeys := p.rejects, p.keepKeys
 	res.Read = p.read
 
-	// Duplicate keys: the first row stays, every later one is a reject. Counting distinct
-	// keys is a hash aggregate; the window that finds them sorts the whole stage, so it
-	// runs only when there are any.
+	// Duplicate keys: the first row stays, every later one is a reject. A distinct count
+	// (a hash aggregate) says whether there are any before duplicates names them.
 	var ndup int64
 	if err := c.QueryRow(ctx, `SELECT count(*) - count(DISTINCT rkey) FROM `+stage).Scan(&ndup); err != nil {
 		return res, fmt.Errorf("duplicates %s: %w", e.Name, err)
@@ -242,13 +238,13 @@ func appendRejects(ctx context.Context, c *store.Conn, runID int64, e *contract.
 type Parsed struct {
 	e        *contract.Entity
 	payloads []Payload
-	listErr  error // the payloads could not be listed: Load reports it
 
 	batches chan [][]any // accepted rows: rkey, the entity's columns, src_system, src_ref, _file, _line, _ord
 	stop    chan struct{}
 	once    sync.Once
 
-	// Written by the parsing goroutine, read once batches is closed.
+	// Written by the parsing goroutine (err also by Start when the payloads cannot be
+	// listed), read once batches is closed.
 	err                error
 	rejects            []reject
 	keepKeys           []string // keys of rejected rows: they keep their current version
@@ -263,8 +259,7 @@ const (
 // Start begins parsing the entity's payloads in rawDir for business date asOf.
 func Start(rawDir string, e *contract.Entity, asOf time.Time) *Parsed {
 	p := &Parsed{e: e, batches: make(chan [][]any, aheadRows/batchRows), stop: make(chan struct{})}
-	p.payloads, p.listErr = Payloads(rawDir, e)
-	if p.listErr != nil {
+	if p.payloads, p.err = Payloads(rawDir, e); p.err != nil {
 		close(p.batches)
 		return p
 	}

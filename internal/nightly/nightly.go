@@ -221,18 +221,17 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 		for _, sys := range systems(entities) {
 			es := entitiesOf(entities, sys)
 			var st intake.Stats
+			var at time.Time // when the system's snapshot was fetched
 			if opt.Inbox != "" {
 				st, err = intake.FromInbox(opt.Inbox, rawDir, es)
+				at = opt.Now()
 			} else {
-				st, err = pulled[sys].Stats, pulled[sys].Err
+				st, err, at = pulled[sys].Stats, pulled[sys].Err, pulled[sys].Fetched
 			}
 			sum.Intake.Files += st.Files
 			sum.Intake.Bytes += st.Bytes
 			if err == nil {
-				fetched[sys] = opt.Now() // a file drop's copy ends now
-				if opt.Inbox == "" {
-					fetched[sys] = pulled[sys].Fetched // when that system's pull ended
-				}
+				fetched[sys] = at
 				continue
 			}
 			maxAge := opt.Fallback[sys]
@@ -498,19 +497,17 @@ func exportAll(ctx context.Context, db *store.DB, c *store.Conn, opt Options, su
 		})
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil { // the first receiver's failure, in receivers' order
-			for _, s := range staged {
-				if s != nil {
-					s.Discard()
-				}
-			}
-			return nil, err
-		}
-	}
 	discard := func() {
 		for _, s := range staged {
-			s.Discard()
+			if s != nil {
+				s.Discard()
+			}
+		}
+	}
+	for _, err := range errs {
+		if err != nil { // the first receiver's failure, in receivers' order
+			discard()
+			return nil, err
 		}
 	}
 	var out []exports.Manifest

@@ -25,10 +25,10 @@ type CopyOptions struct {
 
 // CopyTo writes a copy of the whole database to dst: a new file under a temporary name
 // beside dst, filled with the file's bytes after a checkpoint or with COPY FROM DATABASE
-// (see CopyOptions.Clean), changed by opt.Edit, then checkpointed and closed (no
-// write-ahead log), and renamed to dst in one step; byBytes says which way it was made. A process that has the old dst open
-// keeps reading it. Call it under the run lock: copies to dst that a killed process left
-// half-written are removed first.
+// (see CopyOptions.Clean; byBytes says which), changed by opt.Edit, then checkpointed and
+// closed (no write-ahead log), and renamed to dst in one step. A process that has the old
+// dst open keeps reading it. Call it under the run lock: copies to dst that a killed
+// process left half-written are removed first.
 func CopyTo(ctx context.Context, c *Conn, dst string, opt CopyOptions) (byBytes bool, err error) {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return false, err
@@ -95,8 +95,8 @@ func CopyTo(ctx context.Context, c *Conn, dst string, opt CopyOptions) (byBytes 
 // Compact rewrites the database's own file with COPY FROM DATABASE, so that it holds only
 // what its tables hold: the old file's freed blocks — values overwritten since they were
 // written, such as the names vpsau erase replaced — go with it. edit (may be nil) changes
-// the new file, through c, before it replaces the old one by one rename. db is closed at the end, also
-// on error, and must not be used again.
+// the new file, through c, before it replaces the old one by one rename. db is closed at
+// the end, also on error, and must not be used again.
 //
 // The old file stays open, and locked, until after the rename, so no other process can
 // open the database between the copy and the rename and write to a file about to be

@@ -3,11 +3,8 @@ package store
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -127,16 +124,6 @@ func TestCopyToBothWays(t *testing.T) {
 // it closed, which dropped DuckDB's POSIX lock on the file, so vpsau token could open the
 // database while vpsau serve had it open, and failed at commit on the write-ahead log).
 func TestCopyToKeepsTheLock(t *testing.T) {
-	if path := os.Getenv("STORE_TRY"); path != "" { // the other process
-		db, err := Open(context.Background(), path, Options{})
-		if errors.Is(err, ErrBusy) {
-			os.Exit(3)
-		}
-		if err == nil {
-			db.Close()
-		}
-		os.Exit(0)
-	}
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "v.duckdb")
@@ -145,12 +132,8 @@ func TestCopyToKeepsTheLock(t *testing.T) {
 		if _, err := CopyTo(ctx, c, filepath.Join(dir, fmt.Sprintf("copy-%d.duckdb", i)), CopyOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		try := exec.Command(os.Args[0], "-test.run", "^TestCopyToKeepsTheLock$")
-		try.Env = append(os.Environ(), "STORE_TRY="+path)
-		err := try.Run()
-		var exit *exec.ExitError
-		if !errors.As(err, &exit) || exit.ExitCode() != 3 {
-			t.Fatalf("copy %d: another process opening the database: %v, want it refused as busy", i+1, err)
+		if err := refusedElsewhere(path); err != nil {
+			t.Fatalf("copy %d: %v", i+1, err)
 		}
 	}
 }
@@ -202,17 +185,11 @@ func TestEditedCopyHoldsNoFreedBytes(t *testing.T) {
 			}
 			// The database's own file still holds the names (in freed blocks, once erased):
 			// what a byte copy would carry.
-			f, err := db.readFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			st, _ := f.Stat()
-			raw, err := io.ReadAll(io.NewSectionReader(f, 0, st.Size()))
-			if err != nil || !bytes.Contains(raw, []byte(name)) {
-				t.Fatalf("the database file does not hold %q (%v): the test shows nothing", name, err)
+			if !bytes.Contains(fileBytes(t, db, path), []byte(name)) {
+				t.Fatalf("the database file does not hold %q: the test shows nothing", name)
 			}
 			dst := filepath.Join(dir, fmt.Sprintf("copy-%d.duckdb", i))
-			_, err = CopyTo(ctx, c, dst, CopyOptions{Clean: true, Edit: func(catalog string) error { return c.Exec(ctx, fmt.Sprintf(tt.edit, catalog)) }})
+			_, err := CopyTo(ctx, c, dst, CopyOptions{Clean: true, Edit: func(catalog string) error { return c.Exec(ctx, fmt.Sprintf(tt.edit, catalog)) }})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -274,23 +251,13 @@ func TestCompact(t *testing.T) {
 		return s
 	}
 	before := catalog(db)
-	// Read through the descriptor the DB keeps: closing one would drop DuckDB's lock.
-	f, err := db.readFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, _ := f.Stat()
-	if raw, err := io.ReadAll(io.NewSectionReader(f, 0, st.Size())); err != nil || !bytes.Contains(raw, []byte(name)) {
-		t.Fatalf("the database file does not hold %q before (%v): the test shows nothing", name, err)
+	if !bytes.Contains(fileBytes(t, db, path), []byte(name)) {
+		t.Fatalf("the database file does not hold %q before: the test shows nothing", name)
 	}
 	var lockedDuringCopy error
 	err = Compact(ctx, db, func(c *Conn, catalog string) error {
-		try := exec.Command(os.Args[0], "-test.run", "^TestCopyToKeepsTheLock$")
-		try.Env = append(os.Environ(), "STORE_TRY="+path)
-		err := try.Run()
-		var exit *exec.ExitError
-		if !errors.As(err, &exit) || exit.ExitCode() != 3 {
-			lockedDuringCopy = fmt.Errorf("another process opening the database during the copy: %v, want it refused as busy", err)
+		if err := refusedElsewhere(path); err != nil {
+			lockedDuringCopy = fmt.Errorf("during the copy: %w", err)
 		}
 		return c.Exec(ctx, `INSERT INTO `+catalog+`.ops.person VALUES (99, 'compacted')`)
 	})

@@ -1,11 +1,8 @@
 package store
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -17,32 +14,13 @@ import (
 // second Use waited for the first, and the API worked around it with a goroutine); once
 // the file is free the first Use gets it.
 func TestSharedWaitsByContext(t *testing.T) {
-	if path := os.Getenv("STORE_HOLD"); path != "" { // the other process: hold the file
-		db, err := Open(context.Background(), path, Options{})
-		if err != nil {
-			os.Exit(1)
-		}
-		os.Stdout.WriteString("held\n")
-		time.Sleep(time.Minute)
-		db.Close()
-		os.Exit(0)
-	}
 	path := filepath.Join(t.TempDir(), "v.duckdb")
 	db, err := Open(context.Background(), path, Options{}) // create it
 	if err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
-	hold := exec.Command(os.Args[0], "-test.run", "^TestSharedWaitsByContext$")
-	hold.Env = append(os.Environ(), "STORE_HOLD="+path)
-	out, _ := hold.StdoutPipe()
-	if err := hold.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer hold.Process.Kill()
-	if line, _ := bufio.NewReader(out).ReadString('\n'); line != "held\n" {
-		t.Fatalf("holder: %q", line)
-	}
+	hold := holdElsewhere(t, path, time.Minute)
 
 	s := &Shared{Path: path, Wait: 30 * time.Second}
 	defer s.Close()

@@ -119,7 +119,7 @@ func busyError(file string, err error) error {
 	return fmt.Errorf("open database %s: %w", file, err)
 }
 
-// Close closes the database.
+// Close closes the database; closing it again does nothing.
 func (db *DB) Close() error {
 	err := db.sql.Close()
 	db.mu.Lock()

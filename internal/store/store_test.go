@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -64,33 +62,13 @@ func TestInTxRollsBack(t *testing.T) {
 // TestOpenWait: while another process holds the file, Open fails with ErrBusy and
 // OpenWait waits until it is free.
 func TestOpenWait(t *testing.T) {
-	if path := os.Getenv("STORE_HOLD"); path != "" {
-		db, err := Open(context.Background(), path, Options{})
-		if err != nil {
-			os.Exit(3)
-		}
-		os.Stdout.WriteString("open\n")
-		time.Sleep(1500 * time.Millisecond)
-		db.Close()
-		return
-	}
 	path := filepath.Join(t.TempDir(), "w.duckdb")
 	db, err := Open(context.Background(), path, Options{}) // create and migrate first
 	if err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
-	cmd := exec.Command(os.Args[0], "-test.run", "^TestOpenWait$")
-	cmd.Env = append(os.Environ(), "STORE_HOLD="+path)
-	out, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Wait()
-	buf := make([]byte, 5)
-	if _, err := out.Read(buf); err != nil || string(buf) != "open\n" {
-		t.Fatalf("child: %q %v", buf, err)
-	}
+	holdElsewhere(t, path, 1500*time.Millisecond)
 	if _, err := Open(context.Background(), path, Options{}); !errors.Is(err, ErrBusy) {
 		t.Fatalf("Open while held = %v, want ErrBusy", err)
 	}
