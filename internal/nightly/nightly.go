@@ -115,9 +115,12 @@ type Summary struct {
 	Stale    []StaleSource // sources whose last landed snapshot stood in for a failed fetch
 	Stages   map[string]time.Duration
 	Took     time.Duration
-	Report   string   // the run's report (HTML), when it was written
-	Parquet  string   // the folder of the analytics views' Parquet files, when they were written
-	Warnings []string // what went wrong after publishing without failing the run (the report, the Parquet files)
+	// AnalystCopy says how the analyst copy was made: "file bytes", or "COPY FROM
+	// DATABASE" when pseudonymised or while an erasure is not compacted away; empty without one.
+	AnalystCopy string
+	Report      string   // the run's report (HTML), when it was written
+	Parquet     string   // the folder of the analytics views' Parquet files, when they were written
+	Warnings    []string // what went wrong after publishing without failing the run (the report, the Parquet files)
 }
 
 // Run performs one nightly run on db.
@@ -369,11 +372,11 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 		return sum, fmt.Errorf("%w (the previous analyst copy stays)", err)
 	}
 	if opt.Analyst.Path != "" {
-		how := "the database file's bytes"
-		if !byBytes {
-			how = "COPY FROM DATABASE" // pseudonymised, or erased values not yet compacted away
+		sum.AnalystCopy = "COPY FROM DATABASE"
+		if byBytes {
+			sum.AnalystCopy = "file bytes"
 		}
-		log.Debug("analyst copy published", "path", opt.Analyst.Path, "made_from", how)
+		log.Info("analyst copy published", "path", opt.Analyst.Path, "made_from", sum.AnalystCopy)
 	}
 	stage("analyst copy", t0)
 
