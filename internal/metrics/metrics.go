@@ -61,14 +61,15 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
 
-// Observe records a run's outcome; a successful run sets every gauge.
+// Observe records a run's outcome; a successful run sets every gauge first, so that a
+// scrape that sees the run counted sees its figures too.
 func (m *Metrics) Observe(sum nightly.Summary, err error, finished time.Time) {
 	if err != nil {
 		m.runs.WithLabelValues("failed").Inc()
 		return
 	}
-	m.runs.WithLabelValues("succeeded").Inc()
 	m.set(sum, finished)
+	m.runs.WithLabelValues("succeeded").Inc()
 }
 
 func (m *Metrics) set(sum nightly.Summary, finished time.Time) {
