@@ -17,10 +17,16 @@ type row struct {
 
 func readAll(t testing.TB, in string) (*Reader, []row, error) {
 	t.Helper()
+	return read(in, false)
+}
+
+// read reads a whole file; slow sends every record through encoding/csv.
+func read(in string, slow bool) (*Reader, []row, error) {
 	r, err := NewReader(strings.NewReader(in))
 	if err != nil {
 		return nil, nil, err
 	}
+	r.slow = slow
 	var rows []row
 	for r.Next() {
 		rec := r.Record()
@@ -106,27 +112,57 @@ func TestReader(t *testing.T) {
 			rows: []row{{Line: 3, Fields: []string{"1"}}, {Line: 5, Fields: []string{"2"}}},
 		},
 		{
+			name:   "quoted fields on one line, empty fields, a trailing delimiter",
+			in:     "a,b,c\n\"Berg, Ola\",,\"\"\n\"x\",\"y;z\",\n",
+			header: []string{"a", "b", "c"}, comma: ',',
+			rows: []row{{Line: 2, Fields: []string{"Berg, Ola", "", ""}}, {Line: 3, Fields: []string{"x", "y;z", ""}}},
+		},
+		{
+			name:   "doubled quotes and a CR inside a field go through encoding/csv",
+			in:     "a,b\n\"say \"\"hi\"\"\",2\r\nx\ry,3\n",
+			header: []string{"a", "b"}, comma: ',',
+			rows: []row{{Line: 2, Fields: []string{`say "hi"`, "2"}}, {Line: 3, Fields: []string{"x\ry", "3"}}},
+		},
+		{
+			name:   "a quoted field followed by more text is malformed",
+			in:     "a,b\n\"x\"y,2\n3,4\n",
+			header: []string{"a", "b"}, comma: ',',
+			rows: []row{{Line: 2, Err: `malformed CSV at line 2 column 3: extraneous or missing " in quoted-field`}, {Line: 3, Fields: []string{"3", "4"}}},
+		},
+		{
+			name:   "a line longer than the read buffer",
+			in:     "a,b\n" + strings.Repeat("x", 70000) + ",1\n\"" + strings.Repeat("y", 70000) + "\",2\n3,4",
+			header: []string{"a", "b"}, comma: ',',
+			rows: []row{
+				{Line: 2, Fields: []string{strings.Repeat("x", 70000), "1"}},
+				{Line: 3, Fields: []string{strings.Repeat("y", 70000), "2"}},
+				{Line: 4, Fields: []string{"3", "4"}},
+			},
+		},
+		{
 			name:   "header only",
 			in:     "a,b\r\n",
 			header: []string{"a", "b"}, comma: ',',
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r, rows, err := readAll(t, tt.in)
-			if err != nil {
-				t.Fatalf("read: %v", err)
-			}
-			if diff := cmp.Diff(tt.header, r.Header()); diff != "" {
-				t.Errorf("Header() (-want +got):\n%s", diff)
-			}
-			if r.Comma() != tt.comma {
-				t.Errorf("Comma() = %q, want %q", r.Comma(), tt.comma)
-			}
-			if diff := cmp.Diff(tt.rows, rows); diff != "" {
-				t.Errorf("records (-want +got):\n%s", diff)
-			}
-		})
+		for _, slow := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/slow=%v", tt.name, slow), func(t *testing.T) {
+				r, rows, err := read(tt.in, slow)
+				if err != nil {
+					t.Fatalf("read: %v", err)
+				}
+				if diff := cmp.Diff(tt.header, r.Header()); diff != "" {
+					t.Errorf("Header() (-want +got):\n%s", diff)
+				}
+				if r.Comma() != tt.comma {
+					t.Errorf("Comma() = %q, want %q", r.Comma(), tt.comma)
+				}
+				if diff := cmp.Diff(tt.rows, rows); diff != "" {
+					t.Errorf("records (-want +got):\n%s", diff)
+				}
+			})
+		}
 	}
 }
 
@@ -157,18 +193,29 @@ func TestReaderFileErrors(t *testing.T) {
 	}
 }
 
-// FuzzReader checks that no input makes the reader panic or loop, that each record starts
-// on a line after the one before (also when a malformed record's lines are read again),
-// and that every well-formed record has as many fields as the header.
+// FuzzReader checks that records split directly are those encoding/csv gives, that no
+// input makes the reader panic or loop, that each record starts on a line after the one
+// before (also when a malformed record's lines are read again), and that every
+// well-formed record has as many fields as the header.
 func FuzzReader(f *testing.F) {
 	for _, s := range []string{
 		"a,b\n1,2\n", "\xef\xbb\xbfa;b\r\n1;\"x\r\ny\"\r\n", "a\n\"unterminated\n", "a,b\n1,x\"y\n",
 		"a\x00,b\n\x00,1\n", "\xff\xfe", "a;b,c\n1;2,3\n", "\"a\"\"\",b\n1,2\n",
 		"a,b\n1,\"x\n2,3\r\n\n4,5\n", "a,b\n1,\"x\n2,3\n4\",5,6\n7,8\n", "a,b\n\"\n\"\n\"\n\"\"\n",
+		"a,b,c\n\"Berg, Ola\",,\"\"\n\"x\",\"y;z\",\n", "a,b\n\"x\"y,2\n3,4\r", "a,b\nx\ry,3\r\n\r\n1,\"\"\"\"",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
+		// Records split directly are the records encoding/csv gives.
+		_, fast, ferr := read(in, false)
+		_, slow, serr := read(in, true)
+		if fmt.Sprint(ferr) != fmt.Sprint(serr) {
+			t.Fatalf("error %v split directly, %v through encoding/csv", ferr, serr)
+		}
+		if diff := cmp.Diff(slow, fast); diff != "" {
+			t.Fatalf("records (-encoding/csv +split directly):\n%s", diff)
+		}
 		r, err := NewReader(strings.NewReader(in))
 		if err != nil {
 			return
