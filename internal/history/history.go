@@ -24,6 +24,10 @@ type Spec struct {
 	Stage    string   // the new snapshot: rkey (unique) + Cols (+ src_system, src_ref for sources)
 	Cols     []string // the columns compared to decide whether a key changed
 	Extra    []string // columns copied from Stage without being compared (lineage: src_system, src_ref)
+	// Source, for a landed snapshot, is its source system: each new version's src_system,
+	// with src_ref made of the stage's _file and _line (file:line, page:item) as it is
+	// inserted, so that the stage carries neither string.
+	Source string
 	Keep     string   // optional: table of rkeys that keep their current version although absent from Stage
 	Scope    string   // optional: SQL predicate on the target (alias t) limiting what Stage replaces
 	Receiver string   // set for receivers' tables: number the changes in ops.change_log
@@ -41,8 +45,10 @@ var ident = regexp.MustCompile(`^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$`)
 
 func (s Spec) check() error {
 	names := append(append([]string{s.Target, s.Stage}, s.Cols...), s.Extra...)
-	if s.Keep != "" {
-		names = append(names, s.Keep)
+	for _, n := range []string{s.Keep, s.Source} {
+		if n != "" {
+			names = append(names, n)
+		}
 	}
 	for _, n := range names {
 		if !ident.MatchString(n) {
@@ -71,11 +77,32 @@ func Apply(ctx context.Context, c *store.Conn, s Spec, sysTime time.Time, runID 
 		}
 		return nil
 	}
+	var d Diff
+	var staged int64
+	if s.Receiver == "" {
+		// Nothing current to compare with (a source's first night, a new subsidy year):
+		// every staged row is a new version, found without the diff.
+		scope := "TRUE"
+		if s.Scope != "" {
+			scope = s.Scope
+		}
+		var current bool
+		if err := c.QueryRow(ctx, fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM %s t WHERE t.sys_bis IS NULL AND (%s))`, s.Target, scope)).Scan(&current); err != nil {
+			return Diff{}, fmt.Errorf("history %s: %w", s.Target, err)
+		}
+		if !current {
+			if err := c.QueryRow(ctx, `SELECT count(*) FROM `+s.Stage).Scan(&staged); err != nil {
+				return Diff{}, fmt.Errorf("history %s: %w", s.Target, err)
+			}
+			if err := run("insert_all", sysTime, runID); err != nil {
+				return Diff{}, err
+			}
+			return Diff{New: staged}, nil
+		}
+	}
 	if err := run("diff"); err != nil {
 		return Diff{}, err
 	}
-	var d Diff
-	var staged int64
 	err := c.QueryRow(ctx, `SELECT count(*) FILTER (op = 'NY'), count(*) FILTER (op = 'ENDRET'), count(*) FILTER (op = 'SLETTET'),
 		(SELECT count(*) FROM `+s.Stage+`) FROM _diff`).Scan(&d.New, &d.Changed, &d.Deleted, &staged)
 	if err != nil {

@@ -12,7 +12,6 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -127,7 +126,7 @@ func Load(ctx context.Context, c *store.Conn, p *Parsed, opt Options, staged fun
 	stage, keep := "stg_"+e.Name, "keep_"+e.Name
 	cols := e.Columns()
 	if err := c.Exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS
-		SELECT rkey, %s, src_system, src_ref, ''::VARCHAR AS _file, 0::BIGINT AS _line, 0::BIGINT AS _ord
+		SELECT rkey, %s, ''::VARCHAR AS _file, 0::BIGINT AS _line, 0::BIGINT AS _ord
 		FROM %s LIMIT 0;
 		CREATE OR REPLACE TEMP TABLE %s (rkey VARCHAR)`, stage, strings.Join(cols, ", "), e.Table, keep)); err != nil {
 		return res, fmt.Errorf("stage %s: %w", e.Name, err)
@@ -180,7 +179,7 @@ func Load(ctx context.Context, c *store.Conn, p *Parsed, opt Options, staged fun
 		}
 	}
 
-	spec := history.Spec{Target: e.Table, Stage: stage, Cols: cols, Extra: []string{"src_system", "src_ref"}, Keep: keep}
+	spec := history.Spec{Target: e.Table, Stage: stage, Cols: cols, Source: e.System, Keep: keep}
 	if e.Name == "subsidy" {
 		// A year's file replaces that year; a year without a file keeps what it had.
 		spec.Scope = "t.aar IN (SELECT aar FROM " + stage + ")"
@@ -239,7 +238,7 @@ type Parsed struct {
 	e        *contract.Entity
 	payloads []Payload
 
-	batches chan [][]any // accepted rows: rkey, the entity's columns, src_system, src_ref, _file, _line, _ord
+	batches chan [][]any // accepted rows: rkey, the entity's columns, _file, _line, _ord
 	stop    chan struct{}
 	once    sync.Once
 
@@ -273,7 +272,7 @@ var errStopped = errors.New("stopped")
 func (p *Parsed) parse(rawDir string, asOf time.Time) {
 	defer close(p.batches)
 	e := p.e
-	width := len(e.Columns()) + 6
+	width := len(e.Columns()) + 4
 	var slab []any // the rows of a batch, in one allocation
 	var batch [][]any
 	send := func() bool {
@@ -314,7 +313,7 @@ func (p *Parsed) parse(rawDir string, asOf time.Time) {
 			n := len(slab)
 			slab = append(slab, key)
 			slab = append(slab, vals...)
-			slab = append(slab, e.System, pl.Name+":"+strconv.FormatInt(line, 10), pl.Name, line, ord)
+			slab = append(slab, pl.Name, line, ord)
 			batch = append(batch, slab[n:len(slab):len(slab)])
 			if len(batch) == batchRows && !send() {
 				return errStopped

@@ -3,8 +3,9 @@
   project's own specs and are checked before rendering; values are bound: $1 = the run's
   system time, $2 = the run id, $3 = the receiver (receivers only).
 
-  Stage: a table with rkey (unique), the compared columns and, for sources, src_system and
-  src_ref. Keep: rkeys whose rows were rejected this time (they keep their last version).
+  Stage: a table with rkey (unique), the compared columns, the Extra columns copied as they
+  are and, for a landed snapshot (Source), _file and _line, of which src_ref is made.
+  Keep: rkeys whose rows were rejected this time (they keep their last version).
   Scope: which current versions this snapshot replaces (e.g. the subsidy years delivered).
   Steps: diff; for receivers number and log; close (only when something changed or went);
   insert, or insert_all when every staged row is new (a source's first night).
@@ -46,7 +47,7 @@ WHERE t.rkey = d.rkey AND t.sys_bis IS NULL AND d.op <> 'NY'
 
 {{define "insert"}}
 INSERT INTO {{.Target}} BY NAME
-SELECT s.rkey{{range .Cols}}, s.{{.}}{{end}}{{range .Extra}}, s.{{.}}{{end}}, $1 AS sys_von, $2 AS von_run{{if .Receiver}}, d.nr AS chg_von{{end}}
+SELECT s.rkey{{range .Cols}}, s.{{.}}{{end}}{{range .Extra}}, s.{{.}}{{end}}{{if .Source}}, '{{.Source}}' AS src_system, s._file || ':' || s._line AS src_ref{{end}}, $1 AS sys_von, $2 AS von_run{{if .Receiver}}, d.nr AS chg_von{{end}}
 FROM {{.Stage}} s
 JOIN {{if .Receiver}}_num{{else}}_diff{{end}} d ON d.rkey = s.rkey
 WHERE d.op <> 'SLETTET'
@@ -54,6 +55,6 @@ WHERE d.op <> 'SLETTET'
 
 {{define "insert_all"}}
 INSERT INTO {{.Target}} BY NAME
-SELECT s.rkey{{range .Cols}}, s.{{.}}{{end}}{{range .Extra}}, s.{{.}}{{end}}, $1 AS sys_von, $2 AS von_run
+SELECT s.rkey{{range .Cols}}, s.{{.}}{{end}}{{range .Extra}}, s.{{.}}{{end}}{{if .Source}}, '{{.Source}}' AS src_system, s._file || ':' || s._line AS src_ref{{end}}, $1 AS sys_von, $2 AS von_run
 FROM {{.Stage}} s
 {{end}}
