@@ -233,6 +233,50 @@ func TestRejectsAndHistory(t *testing.T) {
 	}
 }
 
+// TestDuplicateKeys rejects every later row of a key, the first staying: on a first night,
+// whose rows are inserted without a diff, and on a later night, whose rows are compared;
+// within a file and across the files of the subsidy folder (read in name order: 10.csv
+// before 9.csv). The first row's src_ref is what stays.
+func TestDuplicateKeys(t *testing.T) {
+	_, c := conn(t)
+	ctx := context.Background()
+	hdr := "soeknads_aar,orgnr,orgnavn,kommunenr,p139_vaar,p145_vaar,p146_vaar\n"
+	files := map[string]string{
+		"10.csv": hdr + "2025,971203420,A,3401,1,2,3\n2025,974760673,B,3401,1,2,3\n2025,971203420,C,3401,1,2,3\n",
+		"9.csv":  hdr + "2025,974760673,D,3401,1,2,3\n2024,971203420,E,3401,1,2,3\n",
+	}
+	want := []rejectRow{
+		{"subsidy/9.csv", 2, "soeknads_aar|orgnr", "2025|974760673", "duplicate key (first on subsidy/10.csv line 3)"},
+		{"subsidy/10.csv", 4, "soeknads_aar|orgnr", "2025|971203420", "duplicate key (first on subsidy/10.csv line 2)"},
+	}
+	for night, name := range []string{"first night", "a later night"} {
+		t.Run(name, func(t *testing.T) {
+			raw := t.TempDir()
+			for f, body := range files {
+				write(t, raw, "subsidy/"+f, body)
+			}
+			run := int64(night + 1)
+			res, err := land.Entity(ctx, c, raw, dataflyt.Subsidy, land.Options{RunID: run, SysTime: time.Date(2027, 1, 4, 0, night, 0, 0, time.UTC), AsOf: asOf})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := rejects(t, c, run); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("rejects =\n %v\nwant\n %v", got, want)
+			}
+			if res.Accepted != 3 || res.Rejected != 2 || res.After != 3 {
+				t.Errorf("accepted %d, rejected %d, after %d; want 3, 2, 3", res.Accepted, res.Rejected, res.After)
+			}
+			var names, refs string
+			if err := c.QueryRow(ctx, `SELECT string_agg(orgnavn, '' ORDER BY orgnavn), string_agg(src_ref, ' ' ORDER BY src_ref) FROM cur.subsidy`).Scan(&names, &refs); err != nil {
+				t.Fatal(err)
+			}
+			if names != "ABE" || refs != "subsidy/10.csv:2 subsidy/10.csv:3 subsidy/9.csv:3" {
+				t.Errorf("current rows %s from %s; want ABE from subsidy/10.csv:2 subsidy/10.csv:3 subsidy/9.csv:3", names, refs)
+			}
+		})
+	}
+}
+
 func TestFileErrors(t *testing.T) {
 	tests := []struct {
 		name, body, want string
