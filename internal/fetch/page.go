@@ -99,6 +99,17 @@ type pageDecoder struct {
 	keys  map[string]string
 	check bool            // only check the shape: build no items
 	keep  map[string]bool // when set, the only members items keep
+
+	// The members of the item before, by position, and whether items keep them: items
+	// nearly always list their members in one order, and a key that is where it was in
+	// the item before costs a string comparison instead of two map lookups.
+	order []member
+}
+
+type member struct {
+	key   string
+	kept  bool
+	plain bool // the key stands in the body as it is: no escape, only valid UTF-8
 }
 
 // maxDepth bounds the nesting of skipped values, as encoding/json does.
@@ -321,16 +332,17 @@ func (d *pageDecoder) item(n, width int) (map[string]*string, error) {
 		d.i++
 		return item, nil
 	}
-	for {
+	for j := 0; ; j++ {
 		if d.peek() != '"' {
 			return nil, d.syntax("invalid character " + d.char() + " looking for a member name")
 		}
 		var key string
 		var err error
+		kept := true
 		if d.check {
 			key, err = d.str()
 		} else {
-			key, err = d.key()
+			key, kept, err = d.member(j)
 		}
 		if err != nil {
 			return nil, err
@@ -344,18 +356,18 @@ func (d *pageDecoder) item(n, width int) (map[string]*string, error) {
 			if err != nil {
 				return nil, err
 			}
-			vals = d.set(item, vals, key, s, width)
+			vals = d.set(item, vals, key, s, width, kept)
 		case c == '-' || (c >= '0' && c <= '9'):
 			s, err := d.number()
 			if err != nil {
 				return nil, err
 			}
-			vals = d.set(item, vals, key, s, width)
+			vals = d.set(item, vals, key, s, width, kept)
 		case c == 'n':
 			if err := d.literal("null"); err != nil {
 				return nil, err
 			}
-			if item != nil && (d.keep == nil || d.keep[key]) {
+			if item != nil && kept {
 				item[key] = nil
 			}
 		default:
@@ -378,9 +390,9 @@ func (d *pageDecoder) item(n, width int) (map[string]*string, error) {
 	}
 }
 
-// set puts value v under key in item, its cell taken from vals.
-func (d *pageDecoder) set(item map[string]*string, vals []string, key, v string, width int) []string {
-	if item == nil || (d.keep != nil && !d.keep[key]) {
+// set puts value v under key in item, its cell taken from vals, if the item keeps key.
+func (d *pageDecoder) set(item map[string]*string, vals []string, key, v string, width int, kept bool) []string {
+	if item == nil || !kept {
 		return vals
 	}
 	if len(vals) == cap(vals) {
@@ -389,6 +401,33 @@ func (d *pageDecoder) set(item map[string]*string, vals []string, key, v string,
 	vals = append(vals, v)
 	item[key] = &vals[len(vals)-1]
 	return vals
+}
+
+// member reads the name of an item's member number j (from 0), interned, and whether
+// items keep it.
+func (d *pageDecoder) member(j int) (key string, kept bool, err error) {
+	start := d.i
+	if j < len(d.order) {
+		// The raw name as it stands in the body, quotes left out: equal to the member
+		// before it in that position when neither has escapes.
+		m := d.order[j]
+		if end := start + 1 + len(m.key); m.plain && end < len(d.src) && d.src[end] == '"' && d.src[start+1:end] == m.key {
+			d.i = end + 1
+			return m.key, m.kept, nil
+		}
+	}
+	if key, err = d.key(); err != nil {
+		return "", false, err
+	}
+	kept = d.keep == nil || d.keep[key]
+	raw := d.src[start+1 : d.i-1]
+	m := member{key: key, kept: kept, plain: raw == key && !strings.Contains(raw, `\`)}
+	if j < len(d.order) {
+		d.order[j] = m
+	} else if j == len(d.order) {
+		d.order = append(d.order, m)
+	}
+	return key, kept, nil
 }
 
 // key reads a member name and interns it.

@@ -43,3 +43,15 @@ func BenchmarkCheckPage(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodePageColumns keeps 7 of the page's 46 columns, as landing a subsidy year does.
+func BenchmarkDecodePageColumns(b *testing.B) {
+	body := benchPage()
+	cols := []string{"p000_vaar", "p003_vaar", "p006_vaar", "p009_vaar", "p012_vaar", "p015_vaar", "p018_vaar"}
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if _, _, err := DecodePageColumns(body, cols); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

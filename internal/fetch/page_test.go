@@ -173,6 +173,10 @@ func FuzzDecodePage(f *testing.F) {
 		`{"items":[{"a":"1","a":"2"}],"next_page_token":""}`,
 		`{"items":[{"a":01}],"next_page_token":""}`,
 		`{"items":[{"a":"x"}],"next_page_token":""} x`,
+		`{"items":[{"a":"1","b":"2"},{"a":"3","b":"4"},{"b":"5","a":"6"},{"a":"7"}],"next_page_token":""}`,
+		`{"items":[{"a\\":"1","b":"2"},{"a\"":"3"},{"a\\":"4"}],"next_page_token":""}`,
+		`{"items":[{"\u0061":"1"},{"a":"2"},{"\u0061":"3","produsentnr":null}],"next_page_token":""}`,
+		"{\"items\":[{\"a\xff\":\"1\"},{\"a\xff\":\"2\"}],\"next_page_token\":\"\"}",
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))
