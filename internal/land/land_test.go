@@ -236,8 +236,19 @@ func TestRejectsAndHistory(t *testing.T) {
 // TestDuplicateKeys rejects every later row of a key, the first staying: on a first night,
 // whose rows are inserted without a diff, and on a later night, whose rows are compared;
 // within a file and across the files of the subsidy folder (read in name order: 10.csv
-// before 9.csv). The first row's src_ref is what stays.
+// before 9.csv). The first row's src_ref is what stays. It runs with the key filter sized
+// by the input (only the duplicated keys flagged) and with a filter of one bit, which
+// flags every key after the first, as if all collided.
 func TestDuplicateKeys(t *testing.T) {
+	for _, bits := range []uint64{0, 1} {
+		t.Run(fmt.Sprintf("filter bits %d", bits), func(t *testing.T) {
+			defer land.SetFilterBits(land.SetFilterBits(bits))
+			testDuplicateKeys(t)
+		})
+	}
+}
+
+func testDuplicateKeys(t *testing.T) {
 	_, c := conn(t)
 	ctx := context.Background()
 	hdr := "soeknads_aar,orgnr,orgnavn,kommunenr,p139_vaar,p145_vaar,p146_vaar\n"
