@@ -89,7 +89,7 @@ type Source struct {
 	ClientID     string   `toml:"client_id"`     //
 	ClientSecret string   `toml:"client_secret"` // better: VPSAU_<SYSTEM>_CLIENT_SECRET in the environment
 	Timeout      Duration `toml:"timeout"`       // per request; default 30s
-	PageSize     int      `toml:"page_size"`     // default 5000
+	PageSize     int      `toml:"page_size"`     // default 1000
 	MaxAttempts  int      `toml:"max_attempts"`  // default 5
 }
 

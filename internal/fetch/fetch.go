@@ -30,7 +30,7 @@ import (
 
 // Defaults for the zero values of Config.
 const (
-	DefaultPageSize    = 5000
+	DefaultPageSize    = 1000
 	DefaultTimeout     = 30 * time.Second
 	DefaultMaxAttempts = 5
 	DefaultMinBackoff  = 500 * time.Millisecond
@@ -50,7 +50,7 @@ type Config struct {
 	ClientID     string
 	ClientSecret string
 
-	PageSize    int           // page_size asked for; default 5000 (the server may send fewer)
+	PageSize    int           // page_size asked for; default 1000 (the server may send fewer)
 	Timeout     time.Duration // per HTTP request, body included; default 30s
 	MaxAttempts int           // per request, the first one included; default 5
 	MinBackoff  time.Duration // the ceiling of the first wait; default 500ms
