@@ -20,17 +20,17 @@ var tmpl = template.Must(template.ParseFS(sqlfiles.FS, "history/apply.sql"))
 
 // Spec names the tables of one historisation.
 type Spec struct {
-	Target   string   // history table, e.g. src.producer
-	Stage    string   // the new snapshot: rkey (unique) + Cols (+ src_system, src_ref for sources)
-	Cols     []string // the columns compared to decide whether a key changed
-	Extra    []string // columns copied from Stage without being compared (lineage: src_system, src_ref)
+	Target string   // history table, e.g. src.producer
+	Stage  string   // the new snapshot: rkey (unique) + Cols (+ src_system, src_ref for sources)
+	Cols   []string // the columns compared to decide whether a key changed
+	Extra  []string // columns copied from Stage without being compared (lineage: src_system, src_ref)
 	// Source, for a landed snapshot, is its source system: each new version's src_system,
 	// with src_ref made of the stage's _file and _line (file:line, page:item) as it is
 	// inserted, so that the stage carries neither string.
-	Source string
-	Keep     string   // optional: table of rkeys that keep their current version although absent from Stage
-	Scope    string   // optional: SQL predicate on the target (alias t) limiting what Stage replaces
-	Receiver string   // set for receivers' tables: number the changes in ops.change_log
+	Source   string
+	Keep     string // optional: table of rkeys that keep their current version although absent from Stage
+	Scope    string // optional: SQL predicate on the target (alias t) limiting what Stage replaces
+	Receiver string // set for receivers' tables: number the changes in ops.change_log
 }
 
 // Diff counts what a snapshot changed.
