@@ -162,8 +162,28 @@ func (r *Reader) Comma() rune { return r.comma }
 // starts on, and the lines after that one are read again as records of their own: one
 // stray quote does not swallow the rest of the file (whose rows would read as deleted).
 func (r *Reader) Next() bool {
+	for {
+		switch r.next() {
+		case gotRecord:
+			return true
+		case atEnd:
+			return false
+		}
+	}
+}
+
+// What one call of next did: read a record, reached the end, or skipped a blank line.
+const (
+	gotRecord = iota
+	atEnd
+	skipped
+)
+
+// next reads one record or skips one blank line (Next loops: a file of a million blank
+// lines must not recurse a million deep).
+func (r *Reader) next() int {
 	if r.done {
-		return false
+		return atEnd
 	}
 	r.feed.mark()
 	if !r.slow {
@@ -173,7 +193,7 @@ func (r *Reader) Next() bool {
 				r.err = err
 			}
 			r.done = true
-			return false
+			return atEnd
 		}
 		if whole {
 			content := line
@@ -186,17 +206,17 @@ func (r *Reader) Next() bool {
 			if fields, ok := r.split(content); ok {
 				at := r.feed.take()
 				if len(content) == 0 {
-					return r.Next() // a blank line: encoding/csv skips it too
+					return skipped // encoding/csv skips it too
 				}
 				if len(fields) != len(r.header) {
 					if len(fields) == 1 && fields[0] == "" {
-						return r.Next() // a blank line (or one of "")
+						return skipped // or one of ""
 					}
 					r.rec = Record{Line: at, Err: fmt.Errorf("%d fields, the header has %d", len(fields), len(r.header))}
-					return true
+					return gotRecord
 				}
 				r.rec = Record{Line: at, Fields: fields}
-				return true
+				return gotRecord
 			}
 		}
 		// encoding/csv reads this record, from this line on: a new reader, whose line 1
@@ -208,7 +228,7 @@ func (r *Reader) Next() bool {
 	fields, err := r.cr.Read()
 	if err == io.EOF {
 		r.done = true
-		return false
+		return atEnd
 	}
 	var pe *csv.ParseError
 	switch {
@@ -217,19 +237,19 @@ func (r *Reader) Next() bool {
 		line += r.base
 		if len(fields) != len(r.header) {
 			if len(fields) == 1 && fields[0] == "" {
-				return r.Next() // a blank line
+				return skipped
 			}
 			if end := r.feed.line(); end > line {
 				r.rec = Record{Line: line, Err: fmt.Errorf("%d fields, the header has %d (the record runs over lines %d–%d, a quote on line %d not closed there?; lines %d–%d are read again as records of their own)",
 					len(fields), len(r.header), line, end, line, line+1, end)}
 				r.resync(line)
-				return true
+				return gotRecord
 			}
 			r.rec = Record{Line: line, Err: fmt.Errorf("%d fields, the header has %d", len(fields), len(r.header))}
-			return true
+			return gotRecord
 		}
 		r.rec = Record{Line: line, Fields: fields}
-		return true
+		return gotRecord
 	case errors.As(err, &pe):
 		start, at := pe.StartLine+r.base, pe.Line+r.base
 		msg := fmt.Errorf("malformed CSV at line %d column %d: %v", at, pe.Column, pe.Err)
@@ -237,14 +257,14 @@ func (r *Reader) Next() bool {
 			msg = fmt.Errorf("%w (the record starts on line %d; lines %d–%d are read again as records of their own)", msg, start, start+1, end)
 			r.rec = Record{Line: start, Err: msg}
 			r.resync(start)
-			return true
+			return gotRecord
 		}
 		r.rec = Record{Line: start, Err: msg}
-		return true
+		return gotRecord
 	default:
 		r.err = err
 		r.done = true
-		return false
+		return atEnd
 	}
 }
 
@@ -391,7 +411,7 @@ func (f *feeder) peekLine() (line []byte, whole bool, err error) {
 			f.carry = line
 		}
 	}
-	whole = f.carry[len(f.carry)-1] == '\n' || len(f.pending) == 0 && f.err != nil
+	whole = f.carry[len(f.carry)-1] == '\n' || len(f.pending) == 0 && f.err == io.EOF
 	return f.carry, whole, nil
 }
 

@@ -139,6 +139,14 @@ func TestReader(t *testing.T) {
 				{Line: 4, Fields: []string{"3", "4"}},
 			},
 		},
+		// Regression: each blank line skipped by recursion overflowed the stack (a fatal
+		// error, not a reject) at about a million of them.
+		{
+			name:   "a million blank lines and lines of \"\"",
+			in:     "a,b\n" + strings.Repeat("\n", 1_000_000) + strings.Repeat("\"\"\r\n", 300_000) + "1,2\n",
+			header: []string{"a", "b"}, comma: ',',
+			rows: []row{{Line: 1_300_002, Fields: []string{"1", "2"}}},
+		},
 		{
 			name:   "header only",
 			in:     "a,b\r\n",
@@ -163,6 +171,43 @@ func TestReader(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// failingReader serves its text, then fails.
+type failingReader struct{ s string }
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if f.s == "" {
+		return 0, errors.New("boom")
+	}
+	n := copy(p, f.s)
+	f.s = f.s[n:]
+	return n, nil
+}
+
+// TestReaderReadError: a read that fails in the middle of a line ends the file with that
+// error, and the cut-off line is no record — the same both ways (the direct split took it
+// for the file's last line).
+func TestReaderReadError(t *testing.T) {
+	for _, slow := range []bool{false, true} {
+		t.Run(fmt.Sprintf("slow=%v", slow), func(t *testing.T) {
+			r, err := NewReader(&failingReader{s: "a,b\n1,2\n3,4"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.slow = slow
+			var rows []row
+			for r.Next() {
+				rows = append(rows, row{Line: r.Record().Line, Fields: append([]string(nil), r.Record().Fields...)})
+			}
+			if want := []row{{Line: 2, Fields: []string{"1", "2"}}}; !cmp.Equal(rows, want) {
+				t.Errorf("records %v, want %v", rows, want)
+			}
+			if r.Err() == nil || r.Err().Error() != "boom" {
+				t.Errorf("Err() = %v, want boom", r.Err())
+			}
+		})
 	}
 }
 
