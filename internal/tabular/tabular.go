@@ -343,27 +343,8 @@ type feeder struct {
 }
 
 func (f *feeder) Read(p []byte) (int, error) {
-	if len(f.carry) == 0 {
-		switch {
-		case len(f.pending) > 0:
-			n := bytes.IndexByte(f.pending, '\n') + 1
-			if n == 0 {
-				n = len(f.pending)
-			}
-			f.carry, f.pending = f.pending[:n], f.pending[n:]
-		case f.err != nil:
-			return 0, f.err
-		default:
-			// The slice stays valid until the next read from src, after it is handed out.
-			line, err := f.src.ReadSlice('\n')
-			if err != nil && err != bufio.ErrBufferFull {
-				f.err = err
-			}
-			if len(line) == 0 {
-				return 0, f.err
-			}
-			f.carry = line
-		}
+	if !f.fill() {
+		return 0, f.err
 	}
 	n := copy(p, f.carry)
 	f.carry = f.carry[n:]
@@ -382,34 +363,39 @@ func (f *feeder) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// fill puts the next line in carry, unless carry still holds some: from pending first, or
+// as much of src's next line as its buffer holds (the slice stays valid until the next
+// read from src, after it is handed out). It is false at the end of the input, f.err
+// saying why.
+func (f *feeder) fill() bool {
+	if len(f.carry) > 0 {
+		return true
+	}
+	switch {
+	case len(f.pending) > 0:
+		n := bytes.IndexByte(f.pending, '\n') + 1
+		if n == 0 {
+			n = len(f.pending)
+		}
+		f.carry, f.pending = f.pending[:n], f.pending[n:]
+		return true
+	case f.err != nil:
+		return false
+	}
+	line, err := f.src.ReadSlice('\n')
+	if err != nil && err != bufio.ErrBufferFull {
+		f.err = err
+	}
+	f.carry = line
+	return len(line) > 0
+}
+
 // peekLine returns the next physical line with its line end, or all of it that fits the
 // buffer (whole is false then), without handing it out: it stays for take or for the
 // csv.Reader. An empty line means the end of the input, with src's error.
 func (f *feeder) peekLine() (line []byte, whole bool, err error) {
-	if len(f.carry) == 0 {
-		switch {
-		case len(f.pending) > 0:
-			n := bytes.IndexByte(f.pending, '\n') + 1
-			if n == 0 {
-				n = len(f.pending)
-			}
-			f.carry, f.pending = f.pending[:n], f.pending[n:]
-		case f.err != nil:
-			return nil, false, f.err
-		default:
-			line, err := f.src.ReadSlice('\n')
-			if err == bufio.ErrBufferFull {
-				f.carry = line
-				return line, false, nil
-			}
-			if err != nil {
-				f.err = err
-			}
-			if len(line) == 0 {
-				return nil, false, f.err
-			}
-			f.carry = line
-		}
+	if !f.fill() {
+		return nil, false, f.err
 	}
 	whole = f.carry[len(f.carry)-1] == '\n' || len(f.pending) == 0 && f.err == io.EOF
 	return f.carry, whole, nil
