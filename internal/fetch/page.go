@@ -109,7 +109,8 @@ type pageDecoder struct {
 type member struct {
 	key   string
 	kept  bool
-	plain bool // the key stands in the body as it is: no escape, only valid UTF-8
+	plain bool   // the key stands in the body as it is: no escape, only valid UTF-8
+	null  string // `"key":null` when plain: most of a subsidy item, passed in one comparison
 }
 
 // maxDepth bounds the nesting of skipped values, as encoding/json does.
@@ -333,17 +334,28 @@ func (d *pageDecoder) item(n, width int) (map[string]*string, error) {
 		return item, nil
 	}
 	for j := 0; ; j++ {
+		if j < len(d.order) {
+			// The member is null as the one before it in that position was: the bytes
+			// are those already checked once.
+			if m := &d.order[j]; m.null != "" && strings.HasPrefix(d.src[d.i:], m.null) {
+				d.i += len(m.null)
+				if item != nil && m.kept {
+					item[m.key] = nil
+				}
+				if d.peek() == ',' {
+					d.i++
+					continue
+				}
+				if err := d.expect('}'); err != nil {
+					return nil, err
+				}
+				return item, nil
+			}
+		}
 		if d.peek() != '"' {
 			return nil, d.syntax("invalid character " + d.char() + " looking for a member name")
 		}
-		var key string
-		var err error
-		kept := true
-		if d.check {
-			key, err = d.str()
-		} else {
-			key, kept, err = d.member(j)
-		}
+		key, kept, err := d.member(j)
 		if err != nil {
 			return nil, err
 		}
@@ -422,6 +434,9 @@ func (d *pageDecoder) member(j int) (key string, kept bool, err error) {
 	kept = d.keep == nil || d.keep[key]
 	raw := d.src[start+1 : d.i-1]
 	m := member{key: key, kept: kept, plain: raw == key && !strings.Contains(raw, `\`)}
+	if m.plain && key != "" {
+		m.null = `"` + key + `":null`
+	}
 	if j < len(d.order) {
 		d.order[j] = m
 	} else if j == len(d.order) {
@@ -446,31 +461,47 @@ func (d *pageDecoder) key() (string, error) {
 }
 
 // str reads a JSON string; d is at '"'. Unescaped valid strings share the body's memory.
+// The scan keeps its index in a local (not d.i, which the compiler writes back each byte)
+// and passes plain ASCII bytes on one table lookup.
 func (d *pageDecoder) str() (string, error) {
-	d.i++
-	start := d.i
+	src := d.src
+	start := d.i + 1
 	ascii := true
-	for d.i < len(d.src) {
-		c := d.src[d.i]
+	for i := start; i < len(src); i++ {
+		c := src[i]
+		if plainASCII[c] {
+			continue
+		}
 		switch {
 		case c == '"':
-			s := d.src[start:d.i]
-			d.i++
+			d.i = i + 1
+			s := src[start:i]
 			if ascii || utf8.ValidString(s) {
 				return s, nil
 			}
 			return toValidUTF8(s), nil
 		case c == '\\':
+			d.i = i
 			return d.escaped(start)
 		case c < 0x20:
+			d.i = i
 			return "", d.syntax("invalid character " + d.char() + " in string literal")
-		case c >= 0x80:
+		default: // c >= 0x80
 			ascii = false
 		}
-		d.i++
 	}
+	d.i = len(src)
 	return "", d.syntax("")
 }
+
+// plainASCII holds the bytes a string passes over as they are: ASCII that is neither a
+// control character, a quote nor a backslash.
+var plainASCII = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // escaped finishes a string with escapes, started at start; d is at the first '\'.
 func (d *pageDecoder) escaped(start int) (string, error) {

@@ -177,6 +177,9 @@ func FuzzDecodePage(f *testing.F) {
 		`{"items":[{"a\\":"1","b":"2"},{"a\"":"3"},{"a\\":"4"}],"next_page_token":""}`,
 		`{"items":[{"\u0061":"1"},{"a":"2"},{"\u0061":"3","produsentnr":null}],"next_page_token":""}`,
 		"{\"items\":[{\"a\xff\":\"1\"},{\"a\xff\":\"2\"}],\"next_page_token\":\"\"}",
+		`{"items":[{"a":null,"b":null},{"a":null,"b":"x"},{"a":null ,"b":null},{"a":null}],"next_page_token":""}`,
+		`{"items":[{"a":null,"b":null},{"a":nullx}],"next_page_token":""}`,
+		`{"items":[{"a":null,"b":null},{"a":null,"b":null`,
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))
@@ -199,6 +202,11 @@ func FuzzDecodePage(f *testing.F) {
 			if !reflect.DeepEqual(some[i], want) {
 				t.Fatalf("DecodePageColumns(%q) item %d = %s, want %s", body, i+1, show([]map[string]*string{some[i]}), show([]map[string]*string{want}))
 			}
+		}
+		// checkPage: the same outcome without building the items.
+		checked, checkErr := checkPage(body)
+		if fmt.Sprint(checkErr) != fmt.Sprint(err) || checked.next != next || len(checked.items) != len(items) {
+			t.Fatalf("checkPage(%q) = %d items %q %v, DecodePage %d items %q %v", body, len(checked.items), checked.next, checkErr, len(items), next, err)
 		}
 		wantItems, wantNext, wantOK := referenceDecode(body)
 		if (err == nil) != wantOK {
