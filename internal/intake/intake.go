@@ -232,13 +232,19 @@ func pages(ctx context.Context, c *fetch.Client, apiPath, dir string) (Stats, er
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return st, fmt.Errorf("raw: %w", err)
 	}
+	buf := compressed.Get().(*[]byte)
+	defer compressed.Put(buf)
 	err := c.Pages(ctx, apiPath, func(n int, body []byte) error {
 		st.Files++
 		st.Bytes += int64(len(body))
-		return writeFile(filepath.Join(dir, fmt.Sprintf("%06d.json", n)), body)
+		*buf = land.CompressPage((*buf)[:0], body)
+		return writeFile(filepath.Join(dir, fmt.Sprintf("%06d%s", n, land.PageExt)), *buf)
 	})
 	return st, err
 }
+
+// compressed holds buffers for pages on their way to disk.
+var compressed = sync.Pool{New: func() any { return new([]byte) }}
 
 func writeFile(name string, body []byte) error {
 	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/dvpsau/vpsau/internal/history"
 	"github.com/dvpsau/vpsau/internal/store"
 	"github.com/dvpsau/vpsau/internal/tabular"
+	"github.com/klauspost/compress/zstd"
 )
 
 // ErrMassChange reports a snapshot that would delete more than the allowed share of the
@@ -58,8 +59,38 @@ type Payload struct {
 }
 
 // HTTPDir is the folder, relative to a run's raw folder, that holds HTTP pages:
-// http/<entity>/<page>.json, and for subsidy http/subsidy/<year>/<page>.json.
+// http/<entity>/<page>.json.zst, and for subsidy http/subsidy/<year>/<page>.json.zst.
 const HTTPDir = "http"
+
+// PageExt ends the name of a stored HTTP page: the body byte for byte as it came,
+// compressed with zstd (with its checksum). A subsidy page is mostly null members and
+// shrinks about 30 times; writing new file pages was the largest cost of a pull (2.4 s a
+// GB of kernel time on our disk), and a run's raw folder is kept for raw_keep_days.
+// Pages stored plain (.json), as runs before 2026-11-30 stored them, are read as well.
+const PageExt = ".json.zst"
+
+var (
+	pageEncoder = sync.OnceValue(func() *zstd.Encoder {
+		enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest))
+		if err != nil {
+			panic(err) // only for invalid options
+		}
+		return enc
+	})
+	pageDecoder = sync.OnceValue(func() *zstd.Decoder {
+		dec, err := zstd.NewReader(nil)
+		if err != nil {
+			panic(err) // only for invalid options
+		}
+		return dec
+	})
+)
+
+// CompressPage appends body compressed as a stored page (PageExt) to dst. It is safe for
+// concurrent use.
+func CompressPage(dst, body []byte) []byte {
+	return pageEncoder().EncodeAll(body, dst)
+}
 
 // Payloads lists the raw files of an entity in a run's raw folder, in load order. An
 // entity fetched over HTTP has a folder of pages; otherwise its file-drop file must exist
@@ -72,7 +103,7 @@ func Payloads(rawDir string, e *contract.Entity) ([]Payload, error) {
 			if err != nil {
 				return err
 			}
-			if !d.IsDir() && strings.HasSuffix(p, ".json") {
+			if !d.IsDir() && (strings.HasSuffix(p, PageExt) || strings.HasSuffix(p, ".json")) {
 				rel, _ := filepath.Rel(rawDir, p)
 				out = append(out, Payload{Name: filepath.ToSlash(rel), JSON: true})
 			}
@@ -293,7 +324,7 @@ func (p *Parsed) parse(rawDir string, asOf time.Time) {
 	keys := newKeyFilter(size)
 	var ord int64
 	for _, pl := range p.payloads {
-		err := readPayload(rawDir, pl, e, asOf, func(pr *contract.Parser, line int64, raw []string, rowErr error) error {
+		row := func(pr *contract.Parser, line int64, raw []string, rowErr error) error {
 			p.read++
 			ord++
 			if rowErr != nil {
@@ -329,7 +360,16 @@ func (p *Parsed) parse(rawDir string, asOf time.Time) {
 				return errStopped
 			}
 			return nil
-		})
+		}
+		var err error
+		if pl.JSON {
+			var items []map[string]*string
+			if items, err = decodePage(filepath.Join(rawDir, filepath.FromSlash(pl.Name)), e); err == nil {
+				err = pageRows(items, e, asOf, row)
+			}
+		} else {
+			err = readFile(rawDir, pl, e, asOf, row)
+		}
 		if err != nil {
 			if !errors.Is(err, errStopped) {
 				p.err = fmt.Errorf("%s: %w", pl.Name, err)
@@ -403,18 +443,39 @@ func (p *Parsed) Close() {
 // column order, or the error that kept it from being split into fields.
 type rowFunc func(pr *contract.Parser, line int64, raw []string, rowErr error) error
 
-// readPayload reads one payload, binding a parser to its columns, and calls fn per row.
-func readPayload(rawDir string, p Payload, e *contract.Entity, asOf time.Time, fn rowFunc) error {
-	path := filepath.Join(rawDir, filepath.FromSlash(p.Name))
-	if p.JSON {
-		// A page is decoded whole; ReadFile allocates it once, at its size.
-		body, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return readPage(body, e, asOf, fn)
+// decodePage reads one stored JSON page and decodes the entity's columns of its items.
+func decodePage(path string, e *contract.Entity) ([]map[string]*string, error) {
+	// A page is decoded whole, into memory of its own: the rows' strings share it.
+	body, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
 	}
-	f, err := os.Open(path)
+	if strings.HasSuffix(path, PageExt) {
+		if body, err = pageDecoder().DecodeAll(body, nil); err != nil {
+			return nil, fmt.Errorf("stored page damaged: %w", err)
+		}
+	}
+	items, _, err := fetch.DecodePageColumns(body, append(fieldNames(e), "_error"))
+	if err != nil {
+		return nil, err
+	}
+	if err := columnsPresent(items, e); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+func fieldNames(e *contract.Entity) []string {
+	names := make([]string, len(e.Fields), len(e.Fields)+1)
+	for i, f := range e.Fields {
+		names[i] = f.Name
+	}
+	return names
+}
+
+// readFile reads one file-drop file, binding a parser to its header, and calls fn per row.
+func readFile(rawDir string, p Payload, e *contract.Entity, asOf time.Time, fn rowFunc) error {
+	f, err := os.Open(filepath.Join(rawDir, filepath.FromSlash(p.Name)))
 	if err != nil {
 		return err
 	}
@@ -436,22 +497,12 @@ func readPayload(rawDir string, p Payload, e *contract.Entity, asOf time.Time, f
 	return r.Err()
 }
 
-// readPage reads one stored JSON page: its items are rows keyed by column name (a missing
-// key or null is an empty value; other keys are ignored); the "line" of an item is its
-// 1-based position in the page. An item with an "_error" key is a row the source could not
-// split into fields: a reject with that reason.
-func readPage(body []byte, e *contract.Entity, asOf time.Time, fn rowFunc) error {
-	header := make([]string, len(e.Fields))
-	for i, f := range e.Fields {
-		header[i] = f.Name
-	}
-	items, _, err := fetch.DecodePageColumns(body, append(header[:len(header):len(header)], "_error"))
-	if err != nil {
-		return err
-	}
-	if err := columnsPresent(items, e); err != nil {
-		return err
-	}
+// pageRows calls fn per item of a decoded page: its items are rows keyed by column name (a
+// missing key or null is an empty value; other keys are ignored); the "line" of an item is
+// its 1-based position in the page. An item with an "_error" key is a row the source could
+// not split into fields: a reject with that reason.
+func pageRows(items []map[string]*string, e *contract.Entity, asOf time.Time, fn rowFunc) error {
+	header := fieldNames(e)
 	pr, err := e.NewParser(header, asOf)
 	if err != nil {
 		return err

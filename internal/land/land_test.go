@@ -6,7 +6,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -114,7 +116,11 @@ func write(t *testing.T, dir, name, body string) {
 	if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+	data := []byte(body)
+	if strings.HasSuffix(name, land.PageExt) && !strings.HasPrefix(body, "damaged") {
+		data = land.CompressPage(nil, data) // stored as intake stores a page
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -321,6 +327,11 @@ func TestFileErrors(t *testing.T) {
 		{"subsidy page without sheep columns", "http/subsidy/2026/000001.json",
 			`{"items": [{"soeknads_aar": "2026", "orgnr": "903000910", "orgnavn": "A", "kommunenr": "3401", "p145_vaar_sau": "80", "p146_vaar": null, "p139_vaar": null}], "next_page_token": ""}`,
 			"http/subsidy/2026/000001.json: missing column: p145_vaar (no item of the page has it)"},
+		{"stored page without sheep columns", "http/subsidy/2026/000001.json.zst",
+			`{"items": [{"soeknads_aar": "2026", "orgnr": "903000910", "orgnavn": "A", "kommunenr": "3401", "p145_vaar_sau": "80", "p146_vaar": null, "p139_vaar": null}], "next_page_token": ""}`,
+			"http/subsidy/2026/000001.json.zst: missing column: p145_vaar (no item of the page has it)"},
+		{"damaged stored page", "http/subsidy/2026/000001.json.zst", "damaged: not zstd",
+			"http/subsidy/2026/000001.json.zst: stored page damaged: invalid input: magic number mismatch"},
 	}
 	for _, tt := range subsidy {
 		t.Run(tt.name, func(t *testing.T) {
@@ -335,20 +346,23 @@ func TestFileErrors(t *testing.T) {
 	}
 	// A page whose only item the source could not split (the last page of a snapshot, say)
 	// is one reject, not a page refused for the columns that item lacks.
-	t.Run("page of one malformed item", func(t *testing.T) {
-		_, c := conn(t)
-		raw := t.TempDir()
-		write(t, raw, "http/visits/000001.json",
-			`{"items": [{"besok_id": "V9", "produsentnr": "3000000001", "_error": "wrong number of fields"}], "next_page_token": ""}`)
-		res, err := land.Entity(context.Background(), c, raw, portal.Visits, land.Options{RunID: 1, SysTime: time.Now(), AsOf: asOf})
-		if err != nil {
-			t.Fatalf("land = %v, want one reject", err)
-		}
-		want := []rejectRow{{"http/visits/000001.json", 1, "", "", "malformed row: wrong number of fields"}}
-		if got := rejects(t, c, 1); res.Rejected != 1 || fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("rejected %d: %v, want %v", res.Rejected, got, want)
-		}
-	})
+	// Pages are stored compressed (PageExt); runs before that stored them plain.
+	for _, page := range []string{"http/visits/000001.json", "http/visits/000001" + land.PageExt} {
+		t.Run("page of one malformed item, "+path.Base(page), func(t *testing.T) {
+			_, c := conn(t)
+			raw := t.TempDir()
+			write(t, raw, page,
+				`{"items": [{"besok_id": "V9", "produsentnr": "3000000001", "_error": "wrong number of fields"}], "next_page_token": ""}`)
+			res, err := land.Entity(context.Background(), c, raw, portal.Visits, land.Options{RunID: 1, SysTime: time.Now(), AsOf: asOf})
+			if err != nil {
+				t.Fatalf("land = %v, want one reject", err)
+			}
+			want := []rejectRow{{page, 1, "", "", "malformed row: wrong number of fields"}}
+			if got := rejects(t, c, 1); res.Rejected != 1 || fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("rejected %d: %v, want %v", res.Rejected, got, want)
+			}
+		})
+	}
 	t.Run("missing file", func(t *testing.T) {
 		_, c := conn(t)
 		_, err := land.Entity(context.Background(), c, t.TempDir(), portal.Visits, land.Options{RunID: 1, SysTime: time.Now(), AsOf: asOf})
@@ -363,50 +377,85 @@ func TestFileErrors(t *testing.T) {
 // failed on the entity before — stops when closed, though it waits on a full buffer.
 func TestParsedAhead(t *testing.T) {
 	asOf := time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC)
-	raw := t.TempDir()
 	const rows = 300_000 // more than the parse may hold ahead
+	row := func(i int) (csv, item string) {
+		if i == 1000 { // one reject among them
+			return "V-bad,3000000001,5550001,2026-13-01\n", `{"besok_id":"V-bad","produsentnr":"3000000001","vet_id":"5550001","besok_dato":"2026-13-01"}`
+		}
+		return fmt.Sprintf("V%d,3000000001,5550001,2026-04-20\n", i),
+			fmt.Sprintf(`{"besok_id":"V%d","produsentnr":"3000000001","vet_id":"5550001","besok_dato":"2026-04-20"}`, i)
+	}
+	// The same rows as a file drop and as 300 stored pages of 1000 items.
+	file, pages := t.TempDir(), t.TempDir()
 	var b strings.Builder
 	b.WriteString("besok_id,produsentnr,vet_id,besok_dato\n")
+	var pg strings.Builder
 	for i := range rows {
-		if i == 1000 {
-			b.WriteString("V-bad,3000000001,5550001,2026-13-01\n") // one reject among them
-			continue
+		line, item := row(i)
+		b.WriteString(line)
+		if i%1000 == 0 {
+			pg.Reset()
+			pg.WriteString(`{"items":[`)
+		} else {
+			pg.WriteString(",")
 		}
-		fmt.Fprintf(&b, "V%d,3000000001,5550001,2026-04-20\n", i)
+		pg.WriteString(item)
+		if i%1000 == 999 {
+			pg.WriteString(`],"next_page_token":""}`)
+			write(t, pages, fmt.Sprintf("http/visits/%06d%s", i/1000+1, land.PageExt), pg.String())
+		}
 	}
-	write(t, raw, "visits.csv", b.String())
+	write(t, file, "visits.csv", b.String())
 
-	t.Run("closed before loading", func(t *testing.T) {
-		p := land.Start(raw, portal.Visits, asOf)
-		time.Sleep(500 * time.Millisecond) // time to fill the buffer and wait on it
-		done := make(chan struct{})
-		go func() { p.Close(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			t.Fatal("Close did not stop the parse")
-		}
-	})
-	t.Run("loaded", func(t *testing.T) {
-		_, c := conn(t)
-		res, err := land.Load(context.Background(), c, land.Start(raw, portal.Visits, asOf),
-			land.Options{RunID: 1, SysTime: time.Now(), AsOf: asOf}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res.Read != rows || res.Accepted != rows-1 || res.Rejected != 1 {
-			t.Errorf("read %d, accepted %d, rejected %d; want %d, %d, 1", res.Read, res.Accepted, res.Rejected, rows, rows-1)
-		}
-		// Order and lineage survive the batches: the first and the last row point at their lines.
-		var first, last string
-		if err := c.QueryRow(context.Background(), `SELECT max(src_ref) FILTER (besok_id = 'V0'), max(src_ref) FILTER (besok_id = 'V299999') FROM src.visit`).Scan(&first, &last); err != nil {
-			t.Fatal(err)
-		}
-		if first != "visits.csv:2" || last != "visits.csv:300001" {
-			t.Errorf("src_ref of the first and last rows: %s, %s", first, last)
-		}
-		if got := rejects(t, c, 1); len(got) != 1 || got[0].Line != 1002 || got[0].Field != "besok_dato" {
-			t.Errorf("rejects %v, want one for besok_dato on line 1002", got)
-		}
-	})
+	tests := []struct {
+		name, raw         string
+		firstRef, lastRef string
+		rejectFile        string
+		rejectLine        int64
+	}{
+		{"file drop", file, "visits.csv:2", "visits.csv:300001", "visits.csv", 1002},
+		{"stored pages", pages, "http/visits/000001.json.zst:1", "http/visits/000300.json.zst:1000", "http/visits/000002.json.zst", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+", closed before loading", func(t *testing.T) {
+			before := runtime.NumGoroutine()
+			p := land.Start(tt.raw, portal.Visits, asOf)
+			time.Sleep(500 * time.Millisecond) // time to fill the buffer and wait on it
+			done := make(chan struct{})
+			go func() { p.Close(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(30 * time.Second):
+				t.Fatal("Close did not stop the parse")
+			}
+			// Nothing goes on reading: the parse has ended.
+			for deadline := time.Now().Add(10 * time.Second); runtime.NumGoroutine() > before; time.Sleep(10 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("%d goroutines after Close, %d before Start", runtime.NumGoroutine(), before)
+				}
+			}
+		})
+		t.Run(tt.name+", loaded", func(t *testing.T) {
+			_, c := conn(t)
+			res, err := land.Load(context.Background(), c, land.Start(tt.raw, portal.Visits, asOf),
+				land.Options{RunID: 1, SysTime: time.Now(), AsOf: asOf}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Read != rows || res.Accepted != rows-1 || res.Rejected != 1 {
+				t.Errorf("read %d, accepted %d, rejected %d; want %d, %d, 1", res.Read, res.Accepted, res.Rejected, rows, rows-1)
+			}
+			// Order and lineage survive the batches: the first and the last row point at their lines.
+			var first, last string
+			if err := c.QueryRow(context.Background(), `SELECT max(src_ref) FILTER (besok_id = 'V0'), max(src_ref) FILTER (besok_id = 'V299999') FROM src.visit`).Scan(&first, &last); err != nil {
+				t.Fatal(err)
+			}
+			if first != tt.firstRef || last != tt.lastRef {
+				t.Errorf("src_ref of the first and last rows: %s, %s; want %s, %s", first, last, tt.firstRef, tt.lastRef)
+			}
+			if got := rejects(t, c, 1); len(got) != 1 || got[0].File != tt.rejectFile || got[0].Line != tt.rejectLine || got[0].Field != "besok_dato" {
+				t.Errorf("rejects %v, want one for besok_dato in %s line %d", got, tt.rejectFile, tt.rejectLine)
+			}
+		})
+	}
 }

@@ -16,8 +16,10 @@ import (
 )
 
 // BenchmarkIngestHTTP compares ingest over HTTP — every source pulled page by page from
-// the fake source servers on loopback (OAuth2, JSON), stored verbatim, then landed — with
-// ingest from the file drop of the same data (copied verbatim, then landed), side by side:
+// the fake source servers on loopback (OAuth2, JSON), stored verbatim (compressed), then
+// landed — with
+// ingest from the file drop of the same data (copied verbatim, then landed), side by side;
+// pull-s/op and land-s/op are the two halves:
 //
 //	go test ./internal/nightly/ -run '^$' -bench IngestHTTP -count 5 [-nscale 10]
 func BenchmarkIngestHTTP(b *testing.B) {
@@ -38,6 +40,11 @@ func BenchmarkIngestHTTP(b *testing.B) {
 		clients[sys] = fetch.New(sys, fetch.Config{BaseURL: u, ClientID: "id", ClientSecret: "s"}, log)
 	}
 	ingest := func(b *testing.B, viaHTTP bool) {
+		var pull, landing time.Duration // the two halves, reported apart
+		defer func() {
+			b.ReportMetric(pull.Seconds()/float64(b.N), "pull-s/op")
+			b.ReportMetric(landing.Seconds()/float64(b.N), "land-s/op")
+		}()
 		for b.Loop() {
 			b.StopTimer()
 			dir := b.TempDir()
@@ -48,6 +55,7 @@ func BenchmarkIngestHTTP(b *testing.B) {
 			c, _ := db.Conn(ctx)
 			raw := filepath.Join(dir, "raw")
 			b.StartTimer()
+			start := time.Now()
 			if viaHTTP {
 				for _, r := range intake.FromHTTPSystems(ctx, raw, clients, Entities(), log, time.Now) { // as Run pulls
 					if r.Err != nil {
@@ -60,6 +68,8 @@ func BenchmarkIngestHTTP(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			pulled := time.Now()
+			pull += pulled.Sub(start)
 			err = c.InTx(ctx, func() error {
 				for _, e := range Entities() {
 					if _, err := land.Entity(ctx, c, raw, e, land.Options{RunID: 1, SysTime: time.Now(), AsOf: asOf}); err != nil {
@@ -71,6 +81,7 @@ func BenchmarkIngestHTTP(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			landing += time.Since(pulled)
 			b.StopTimer()
 			c.Close()
 			db.Close()
