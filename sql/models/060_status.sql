@@ -5,6 +5,18 @@
 --   DVP_TREKK (missed by 16 days or more), FRIST_OVERSKREDET (missed by 1–15 days),
 --   GODKJENT (course done, a counted visit, no open deviation), INNRULLERT (covered);
 --   IKKE_OMFATTET for a producer that is not covered.
+-- The ladder is this one macro, which analytics.status_at applies too (to the stored
+-- status at any later date).
+CREATE OR REPLACE MACRO model.status_code(omfattet, dager_overskredet, deduction_day, kurs_fullfort, telte_besok, apne_avvik) AS
+    CASE
+        WHEN NOT omfattet                                    THEN 'IKKE_OMFATTET'
+        WHEN dager_overskredet >= deduction_day              THEN 'DVP_TREKK'
+        WHEN dager_overskredet >= 1                          THEN 'FRIST_OVERSKREDET'
+        WHEN kurs_fullfort IS NOT NULL AND telte_besok > 0 AND apne_avvik = 0 THEN 'GODKJENT'
+        ELSE 'INNRULLERT'
+    END;
+COMMENT ON MACRO model.status_code IS 'status_code(omfattet, dager_overskredet, deduction_day, kurs_fullfort, telte_besok, apne_avvik): the status ladder (DOMAIN rules 8, 9), highest applicable first: IKKE_OMFATTET, DVP_TREKK, FRIST_OVERSKREDET, GODKJENT, INNRULLERT. Counts and days are given without NULLs (0 for none).';
+
 CREATE OR REPLACE TABLE model.status AS
 WITH prm AS (SELECT * FROM model.param),
 cov AS (
@@ -49,14 +61,8 @@ SELECT
          THEN (d.tidligste_overskredet + to_days(prm.deduction_day))::DATE END AS trekk_fra,
     coalesce(d.dager_overskredet, 0) > prm.ksl_days          AS ksl_avvik,
     d.besoksfrist_overskredet, d.lukkefrist_overskredet, d.neste_frist,
-    CASE
-        WHEN c.produsentnr IS NULL                           THEN 'IKKE_OMFATTET'
-        WHEN coalesce(d.dager_overskredet, 0) >= prm.deduction_day THEN 'DVP_TREKK'
-        WHEN coalesce(d.dager_overskredet, 0) >= 1           THEN 'FRIST_OVERSKREDET'
-        WHEN co.kurs_fullfort IS NOT NULL AND coalesce(v.telte_besok, 0) > 0
-             AND coalesce(d.apne_avvik, 0) = 0               THEN 'GODKJENT'
-        ELSE 'INNRULLERT'
-    END AS status
+    model.status_code(c.produsentnr IS NOT NULL, coalesce(d.dager_overskredet, 0), prm.deduction_day,
+                      co.kurs_fullfort, coalesce(v.telte_besok, 0), coalesce(d.apne_avvik, 0)) AS status
 FROM model.basis b
 CROSS JOIN prm
 LEFT JOIN cov c USING (produsentnr)

@@ -49,13 +49,7 @@ fnd AS (
 )
 SELECT
     h.produsentnr,
-    CASE
-        WHEN NOT h.omfattet                                  THEN 'IKKE_OMFATTET'
-        WHEN h.dager_overskredet >= prm.deduction_day        THEN 'DVP_TREKK'
-        WHEN h.dager_overskredet >= 1                        THEN 'FRIST_OVERSKREDET'
-        WHEN h.kurs_fullfort IS NOT NULL AND h.telte_besok > 0 AND h.apne_avvik = 0 THEN 'GODKJENT'
-        ELSE 'INNRULLERT'
-    END AS status,
+    model.status_code(h.omfattet, h.dager_overskredet, prm.deduction_day, h.kurs_fullfort, h.telte_besok, h.apne_avvik) AS status,
     h.omfattet, h.fylke, f.fylkesnavn, h.kommunenr, h.orgnr, h.grunnlag_aar, h.vinterfora_sau,
     h.innrullert_dato, h.forste_frist, h.besoksfrist, h.kursfrist, h.lukkefrist, h.apne_avvik, h.neste_frist,
     h.tidligste_overskredet, h.dager_overskredet,
