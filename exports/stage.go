@@ -273,6 +273,11 @@ func List(outDir, receiver string) ([]string, error) {
 // list it — of an export id's form, a folder (not a link) with a manifest.json — checked
 // for this one id instead of listing the receiver's folder.
 func Published(outDir, receiver, id string) (bool, error) {
+	if !namePattern.MatchString(id) {
+		// Not an export's name: nothing to look for, nor a path to hand the system (a
+		// name with a NUL byte was an error there, and the API answered it with a 500).
+		return false, nil
+	}
 	dir := filepath.Join(outDir, receiver)
 	fi, err := os.Lstat(filepath.Join(dir, id))
 	if errors.Is(err, os.ErrNotExist) || (err == nil && !fi.IsDir()) {

@@ -491,7 +491,7 @@ func TestPublished(t *testing.T) {
 		t.Errorf("List = %v, want %v", listed, want)
 	}
 	for _, id := range []string{"000001-20270104", ".tmp-000002", "000003-20270106", "bad name", "000004-20270107",
-		"000005-link", "000006-file", "missing", "..", "../dhp/000001-20270104", ""} {
+		"000005-link", "000006-file", "missing", "..", "../dhp/000001-20270104", "", "\x00", "000001-20270104\x00"} {
 		t.Run(id, func(t *testing.T) {
 			ok, err := Published(out, "dhp", id)
 			if err != nil {
