@@ -1,7 +1,7 @@
 // Package intake brings each source's full snapshot into the run's raw folder, verbatim:
 // the files of a file drop are copied, the pages of an HTTP snapshot are stored as they
-// came. Everything after reads from that folder, so a run can be replayed without calling
-// the sources again.
+// came (compressed). Everything after reads from that folder, so a run can be replayed
+// without calling the sources again.
 package intake
 
 import (
@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path"
@@ -254,4 +255,37 @@ func writeFile(name string, body []byte) error {
 		return fmt.Errorf("raw: %w", err)
 	}
 	return nil
+}
+
+// Sync makes a run's raw folder durable — every file and folder in it, and its entry in
+// the folder above — so that a power cut after the run commits cannot take away the
+// payload its rows and rejects point into, nor the snapshot that stands in for a source
+// that is down on a later night. Call it before the run's transaction commits. (The
+// writes themselves leave it to the kernel: a payload is synced once, whole.)
+func Sync(rawDir string) error {
+	err := filepath.WalkDir(rawDir, func(p string, _ fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return syncPath(p)
+	})
+	if err != nil {
+		return fmt.Errorf("raw: sync: %w", err)
+	}
+	if err := syncPath(filepath.Dir(rawDir)); err != nil {
+		return fmt.Errorf("raw: sync: %w", err)
+	}
+	return nil
+}
+
+func syncPath(p string) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

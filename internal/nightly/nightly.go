@@ -252,6 +252,9 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 		if err := writeFetched(rawDir, fetched); err != nil {
 			return sum, fmt.Errorf("raw: %w", err)
 		}
+		if err := intake.Sync(rawDir); err != nil {
+			return sum, err
+		}
 	}
 	stage("fetch", t0)
 
