@@ -27,7 +27,7 @@ func TestStaleFallback(t *testing.T) {
 		t.Fatal(err)
 	}
 	down := false
-	set, err := fakesrc.Start(ctx, inbox, fakesrc.Options{ClientID: "id", ClientSecret: "s",
+	sources := fakeSources(t, inbox, fakesrc.Options{ClientID: "id", ClientSecret: "s",
 		Fault: func(next http.Handler) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if down && fakesrc.HitOf(r).Path != "" && strings.HasPrefix(r.URL.Path, "/v1/slaughter") {
@@ -36,15 +36,9 @@ func TestStaleFallback(t *testing.T) {
 				}
 				next.ServeHTTP(w, r)
 			})
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer set.Close()
-	sources := map[string]fetch.Config{}
-	for sys, u := range set.URLs {
-		sources[sys] = fetch.Config{BaseURL: u, ClientID: "id", ClientSecret: "s", MaxAttempts: 2, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}
-	}
+		}}, func(c *fetch.Config) {
+		c.MaxAttempts, c.MinBackoff, c.MaxBackoff = 2, time.Millisecond, time.Millisecond
+	})
 	db, err := store.Open(ctx, ":memory:", store.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -26,15 +26,7 @@ func TestHTTPEqualsFileDrop(t *testing.T) {
 	if _, err := generate.Inbox(inbox, generate.Config{Scale: 0.02, Seed: 5, AsOf: asOf, BadShare: 0.01}); err != nil {
 		t.Fatal(err)
 	}
-	set, err := fakesrc.Start(ctx, inbox, fakesrc.Options{ClientID: "id", ClientSecret: "secret", PageSize: 97})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer set.Close()
-	sources := map[string]fetch.Config{}
-	for sys, u := range set.URLs {
-		sources[sys] = fetch.Config{BaseURL: u, ClientID: "id", ClientSecret: "secret", PageSize: 97}
-	}
+	sources := fakeSources(t, inbox, fakesrc.Options{ClientID: "id", ClientSecret: "secret", PageSize: 97}, nil)
 
 	dump := func(viaHTTP bool) map[string][]string {
 		db, err := store.Open(ctx, filepath.Join(t.TempDir(), "x.duckdb"), store.Options{})
@@ -113,16 +105,8 @@ func TestFetchedPerSystem(t *testing.T) {
 	if _, err := generate.Inbox(inbox, generate.Config{Scale: 0.01, Seed: 5, AsOf: asOf}); err != nil {
 		t.Fatal(err)
 	}
-	set, err := fakesrc.Start(ctx, inbox, fakesrc.Options{ClientID: "id", ClientSecret: "secret",
-		Fault: fakesrc.OnPath("/v1/courses", fakesrc.Delay(time.Second))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer set.Close()
-	sources := map[string]fetch.Config{}
-	for sys, u := range set.URLs {
-		sources[sys] = fetch.Config{BaseURL: u, ClientID: "id", ClientSecret: "secret"}
-	}
+	sources := fakeSources(t, inbox, fakesrc.Options{ClientID: "id", ClientSecret: "secret",
+		Fault: fakesrc.OnPath("/v1/courses", fakesrc.Delay(time.Second))}, nil)
 	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "x.duckdb"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -142,4 +126,25 @@ func TestFetchedPerSystem(t *testing.T) {
 	if d := didac.Sub(dataflyt); d < 500*time.Millisecond {
 		t.Errorf("didac fetched %v after dataflyt, want about the second its answers took longer", d)
 	}
+}
+
+// fakeSources starts the fake source servers on inbox, closed when the test ends, and
+// returns each system's client configuration: the server's URL, opt's credentials and page
+// size, then whatever with (if not nil) changes.
+func fakeSources(t testing.TB, inbox string, opt fakesrc.Options, with func(*fetch.Config)) map[string]fetch.Config {
+	t.Helper()
+	set, err := fakesrc.Start(context.Background(), inbox, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { set.Close() })
+	sources := map[string]fetch.Config{}
+	for sys, u := range set.URLs {
+		c := fetch.Config{BaseURL: u, ClientID: opt.ClientID, ClientSecret: opt.ClientSecret, PageSize: opt.PageSize}
+		if with != nil {
+			with(&c)
+		}
+		sources[sys] = c
+	}
+	return sources
 }

@@ -29,15 +29,10 @@ func BenchmarkIngestHTTP(b *testing.B) {
 	if _, err := generate.Inbox(inbox, generate.Config{Scale: *nightScale, Seed: 1, AsOf: asOf, BadShare: 0.001}); err != nil {
 		b.Fatal(err)
 	}
-	set, err := fakesrc.Start(ctx, inbox, fakesrc.Options{ClientID: "id", ClientSecret: "s"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer set.Close()
 	log := slog.New(slog.DiscardHandler)
 	clients := map[string]*fetch.Client{}
-	for sys, u := range set.URLs {
-		clients[sys] = fetch.New(sys, fetch.Config{BaseURL: u, ClientID: "id", ClientSecret: "s"}, log)
+	for sys, cfg := range fakeSources(b, inbox, fakesrc.Options{ClientID: "id", ClientSecret: "s"}, nil) {
+		clients[sys] = fetch.New(sys, cfg, log)
 	}
 	ingest := func(b *testing.B, viaHTTP bool) {
 		var pull, landing time.Duration // the two halves, reported apart

@@ -2,6 +2,7 @@ package nightly
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -151,25 +152,12 @@ func TestMisbehavingSources(t *testing.T) {
 			before, state := published(t, filepath.Join(dir, "out")), fingerprint(t, db)
 
 			reqs := &requests{n: map[string]int{}}
-			set, err := fakesrc.Start(ctx, inbox, fakesrc.Options{ClientID: "id", ClientSecret: clientSecret, PageSize: 100,
-				Fault: fakesrc.Compose(reqs.fault(), tt.fault), TokenFault: tt.token})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer set.Close()
-			secret := clientSecret
-			if tt.secret != "" {
-				secret = tt.secret
-			}
-			timeout := tt.timeout
-			if timeout == 0 {
-				timeout = 2 * time.Second
-			}
-			sources := map[string]fetch.Config{}
-			for sys, u := range set.URLs {
-				sources[sys] = fetch.Config{BaseURL: u, ClientID: "id", ClientSecret: secret, PageSize: 100,
-					Timeout: timeout, MaxAttempts: attempts, MinBackoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond}
-			}
+			secret := cmp.Or(tt.secret, clientSecret) // the one the client sends
+			sources := fakeSources(t, inbox, fakesrc.Options{ClientID: "id", ClientSecret: clientSecret, PageSize: 100,
+				Fault: fakesrc.Compose(reqs.fault(), tt.fault), TokenFault: tt.token}, func(c *fetch.Config) {
+				c.ClientSecret, c.Timeout, c.MaxAttempts = secret, cmp.Or(tt.timeout, 2*time.Second), attempts
+				c.MinBackoff, c.MaxBackoff = time.Millisecond, 20*time.Millisecond
+			})
 			var logs bytes.Buffer
 			o := opt
 			o.Inbox, o.Sources, o.Out, o.RawRoot = "", sources, filepath.Join(dir, "out"), filepath.Join(dir, "raw")
