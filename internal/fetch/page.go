@@ -68,7 +68,7 @@ func checkPage(body []byte) (decoded, error) {
 func decodeBody(body []byte, check bool, keep map[string]bool) (decoded, error) {
 	// The body is read in place: pages run to tens of megabytes (a subsidy year's 200
 	// columns), and a copy of each cost more than the decoding.
-	d := pageDecoder{src: unsafe.String(unsafe.SliceData(body), len(body)), keys: make(map[string]string), check: check, keep: keep}
+	d := pageDecoder{src: unsafe.String(unsafe.SliceData(body), len(body)), keys: make(map[string]string), nulls: make(map[string]string), check: check, keep: keep}
 	p, err := d.page()
 	if err != nil {
 		var se *syntaxError
@@ -104,13 +104,14 @@ type pageDecoder struct {
 	// nearly always list their members in one order, and a key that is where it was in
 	// the item before costs a string comparison instead of two map lookups.
 	order []member
+	nulls map[string]string // `"key":null` by key, so that members met in a new order cost no allocation
 }
 
 type member struct {
 	key   string
 	kept  bool
 	plain bool   // the key stands in the body as it is: no escape, only valid UTF-8
-	null  string // `"key":null` when plain: most of a subsidy item, passed in one comparison
+	null  string // `"key":null` when plain (from nulls, made once a page)
 }
 
 // maxDepth bounds the nesting of skipped values, as encoding/json does.
@@ -334,62 +335,10 @@ func (d *pageDecoder) item(n, width int) (map[string]*string, error) {
 		return item, nil
 	}
 	for j := 0; ; j++ {
-		if j < len(d.order) {
-			// The member is null as the one before it in that position was: the bytes
-			// are those already checked once.
-			if m := &d.order[j]; m.null != "" && strings.HasPrefix(d.src[d.i:], m.null) {
-				d.i += len(m.null)
-				if item != nil && m.kept {
-					item[m.key] = nil
-				}
-				if d.peek() == ',' {
-					d.i++
-					continue
-				}
-				if err := d.expect('}'); err != nil {
-					return nil, err
-				}
-				return item, nil
-			}
-		}
-		if d.peek() != '"' {
-			return nil, d.syntax("invalid character " + d.char() + " looking for a member name")
-		}
-		key, kept, err := d.member(j)
-		if err != nil {
-			return nil, err
-		}
-		if err := d.expect(':'); err != nil {
-			return nil, err
-		}
-		switch c := d.peek(); {
-		case c == '"':
-			s, err := d.str()
-			if err != nil {
+		if !d.nullAsBefore(j, item) {
+			if err := d.value(n, j, item, &vals, width); err != nil {
 				return nil, err
 			}
-			vals = d.set(item, vals, key, s, width, kept)
-		case c == '-' || (c >= '0' && c <= '9'):
-			s, err := d.number()
-			if err != nil {
-				return nil, err
-			}
-			vals = d.set(item, vals, key, s, width, kept)
-		case c == 'n':
-			if err := d.literal("null"); err != nil {
-				return nil, err
-			}
-			if item != nil && kept {
-				item[key] = nil
-			}
-		default:
-			if err := d.skip(1); err != nil {
-				return nil, err
-			}
-			return nil, fmt.Errorf("item %d, %q: %s, want a string or null", n, key, withArticle(kind(c)))
-		}
-		if key == "" {
-			return nil, fmt.Errorf("item %d has an empty key", n)
 		}
 		if d.peek() == ',' {
 			d.i++
@@ -400,6 +349,69 @@ func (d *pageDecoder) item(n, width int) (map[string]*string, error) {
 		}
 		return item, nil
 	}
+}
+
+// nullAsBefore passes member number j of an item and reports true when it is
+// `"key":null` with the key the item before had in that position: bytes checked once
+// already, compared in place. Most of a subsidy item is such members.
+func (d *pageDecoder) nullAsBefore(j int, item map[string]*string) bool {
+	if j >= len(d.order) {
+		return false
+	}
+	m := &d.order[j]
+	if m.null == "" || !strings.HasPrefix(d.src[d.i:], m.null) {
+		return false
+	}
+	d.i += len(m.null)
+	if item != nil && m.kept {
+		item[m.key] = nil
+	}
+	return true
+}
+
+// value reads member number j of item n — its name, the colon and its value — into item
+// (cells from vals) when the item keeps it.
+func (d *pageDecoder) value(n, j int, item map[string]*string, vals *[]string, width int) error {
+	if d.peek() != '"' {
+		return d.syntax("invalid character " + d.char() + " looking for a member name")
+	}
+	key, kept, err := d.member(j)
+	if err != nil {
+		return err
+	}
+	if err := d.expect(':'); err != nil {
+		return err
+	}
+	switch c := d.peek(); {
+	case c == '"':
+		s, err := d.str()
+		if err != nil {
+			return err
+		}
+		*vals = d.set(item, *vals, key, s, width, kept)
+	case c == '-' || (c >= '0' && c <= '9'):
+		s, err := d.number()
+		if err != nil {
+			return err
+		}
+		*vals = d.set(item, *vals, key, s, width, kept)
+	case c == 'n':
+		if err := d.literal("null"); err != nil {
+			return err
+		}
+		if item != nil && kept {
+			item[key] = nil
+		}
+	default:
+		if err := d.skip(1); err != nil {
+			return err
+		}
+		return fmt.Errorf("item %d, %q: %s, want a string or null", n, key, withArticle(kind(c)))
+	}
+	if key == "" {
+		return fmt.Errorf("item %d has an empty key", n)
+	}
+	return nil
 }
 
 // set puts value v under key in item, its cell taken from vals, if the item keeps key.
@@ -435,7 +447,10 @@ func (d *pageDecoder) member(j int) (key string, kept bool, err error) {
 	raw := d.src[start+1 : d.i-1]
 	m := member{key: key, kept: kept, plain: raw == key && !strings.Contains(raw, `\`)}
 	if m.plain && key != "" {
-		m.null = `"` + key + `":null`
+		if m.null = d.nulls[key]; m.null == "" {
+			m.null = `"` + key + `":null`
+			d.nulls[key] = m.null
+		}
 	}
 	if j < len(d.order) {
 		d.order[j] = m
