@@ -6,6 +6,8 @@ import (
 	"hash"
 	"io"
 	"os"
+
+	"github.com/dvpsau/vpsau/internal/fsync"
 )
 
 // hashFile is a new file that counts and hashes what is written to it.
@@ -48,17 +50,7 @@ func (w *hashFile) abort() { _ = w.f.Close() }
 
 // syncDir fsyncs a directory, making the entries created, removed or renamed
 // in it durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
+func syncDir(dir string) error { return fsync.Path(dir) }
 
 // hashOf returns the size and SHA-256 of a file.
 func hashOf(path string) (int64, string, error) {

@@ -22,13 +22,14 @@ import (
 
 	"github.com/dvpsau/vpsau/internal/contract"
 	"github.com/dvpsau/vpsau/internal/fetch"
+	"github.com/dvpsau/vpsau/internal/fsync"
 	"github.com/dvpsau/vpsau/internal/land"
 )
 
 // Stats counts what was brought in.
 type Stats struct {
 	Files int   // files or pages stored
-	Bytes int64 // bytes stored
+	Bytes int64 // bytes delivered (a page's before it is compressed)
 }
 
 // FromInbox copies the entities' files from a file-drop folder into rawDir. A missing file
@@ -267,25 +268,13 @@ func Sync(rawDir string) error {
 		if err != nil {
 			return err
 		}
-		return syncPath(p)
+		return fsync.Path(p)
 	})
 	if err != nil {
 		return fmt.Errorf("raw: sync: %w", err)
 	}
-	if err := syncPath(filepath.Dir(rawDir)); err != nil {
+	if err := fsync.Path(filepath.Dir(rawDir)); err != nil {
 		return fmt.Errorf("raw: sync: %w", err)
 	}
 	return nil
-}
-
-func syncPath(p string) error {
-	f, err := os.Open(p)
-	if err != nil {
-		return err
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

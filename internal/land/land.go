@@ -384,8 +384,9 @@ func (p *Parsed) parse(rawDir string, asOf time.Time) {
 
 // keyFilter is a Bloom filter of keys: a key it was given it always reports as seen, one
 // it was not given it reports as unseen but for a few (four probes of one 64-bit hash;
-// with two bits per byte of input, at most 16 MiB: fewer than one key in a hundred at
-// generator scale 100).
+// with two bits per stored byte of input, at most 16 MiB: fewer than one key in a hundred
+// at generator scale 100). A compressed page counts its compressed bytes: still some 30
+// bits or more a row, one false flag in a few thousand keys.
 type keyFilter struct {
 	bits []uint64
 	mask uint64

@@ -3,10 +3,14 @@ package store
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/dvpsau/vpsau/internal/fsync"
 )
 
 // CopyOptions say how CopyTo makes its copy.
@@ -75,20 +79,13 @@ func CopyTo(ctx context.Context, c *Conn, dst string, opt CopyOptions) (byBytes 
 	if _, err := os.Stat(tmp + ".wal"); err == nil {
 		return fail(fmt.Errorf("the copy still has a write-ahead log"))
 	}
-	if f, err := os.Open(tmp); err == nil {
-		err = f.Sync()
-		f.Close()
-		if err != nil {
-			return fail(err)
-		}
+	if err := fsync.Path(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fail(err)
 	}
 	if err := os.Rename(tmp, dst); err != nil {
 		return fail(err)
 	}
-	if d, err := os.Open(filepath.Dir(dst)); err == nil {
-		d.Sync()
-		d.Close()
-	}
+	fsync.Path(filepath.Dir(dst)) // best effort: the copy is in place either way
 	return byBytes, nil
 }
 
