@@ -7,7 +7,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/dvpsau/vpsau/internal/fsync"
+	"github.com/dvpsau/vpsau/internal/files"
 )
 
 // hashFile is a new file that counts and hashes what is written to it.
@@ -50,7 +50,7 @@ func (w *hashFile) abort() { _ = w.f.Close() }
 
 // syncDir fsyncs a directory, making the entries created, removed or renamed
 // in it durable.
-func syncDir(dir string) error { return fsync.Path(dir) }
+func syncDir(dir string) error { return files.Sync(dir) }
 
 // hashOf returns the size and SHA-256 of a file.
 func hashOf(path string) (int64, string, error) {

@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/dvpsau/vpsau/internal/config"
+	"github.com/dvpsau/vpsau/internal/files"
 	"github.com/dvpsau/vpsau/internal/runlock"
 	"github.com/dvpsau/vpsau/internal/store"
 )
@@ -74,7 +73,12 @@ func restoreCmd(ctx context.Context, e env, args []string) error {
 	// Copy beside the database, then replace it by one rename; its WAL belongs to the
 	// replaced file and goes with it.
 	tmp := cfg.DB + ".restore-tmp"
-	if err := copyFile(*from, tmp); err != nil {
+	if _, err := files.Copy(*from, tmp); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("restore: %w", err)
+	}
+	if err := files.Sync(tmp); err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("restore: %w", err)
 	}
 	if err := os.Remove(cfg.DB + ".wal"); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -92,30 +96,6 @@ func restoreCmd(ctx context.Context, e env, args []string) error {
 	d.Close()
 	fmt.Fprintf(e.stdout, "%s restored from %s (%d runs)\n", cfg.DB, *from, runs)
 	return nil
-}
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Sync(); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 // withLockedConn runs fn on a connection to the existing database while holding the run

@@ -19,6 +19,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/dvpsau/vpsau/exports"
+	"github.com/dvpsau/vpsau/internal/files"
 	"github.com/dvpsau/vpsau/internal/nightly"
 	"github.com/dvpsau/vpsau/internal/rules"
 	"github.com/dvpsau/vpsau/internal/runlock"
@@ -40,21 +41,7 @@ func vpsau(t *testing.T, now time.Time, args ...string) (int, string, string) {
 
 func copyDir(t *testing.T, src, dst string) {
 	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
+	if err := files.CopyTree(src, dst); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -22,7 +21,7 @@ import (
 
 	"github.com/dvpsau/vpsau/internal/contract"
 	"github.com/dvpsau/vpsau/internal/fetch"
-	"github.com/dvpsau/vpsau/internal/fsync"
+	"github.com/dvpsau/vpsau/internal/files"
 	"github.com/dvpsau/vpsau/internal/land"
 )
 
@@ -75,26 +74,11 @@ func FromInbox(inbox, rawDir string, entities []*contract.Entity) (Stats, error)
 	return st, nil
 }
 
+// copyFile copies one inbox file into the raw folder.
 func copyFile(src, dst string) (int64, error) {
-	in, err := os.Open(src)
+	n, err := files.Copy(src, dst)
 	if err != nil {
-		return 0, fmt.Errorf("inbox: %w", err)
-	}
-	defer in.Close()
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return 0, fmt.Errorf("raw: %w", err)
-	}
-	out, err := os.Create(dst)
-	if err != nil {
-		return 0, fmt.Errorf("raw: %w", err)
-	}
-	n, err := io.Copy(out, in)
-	if err != nil {
-		out.Close()
-		return n, fmt.Errorf("raw %s: %w", dst, err)
-	}
-	if err := out.Close(); err != nil {
-		return n, fmt.Errorf("raw %s: %w", dst, err)
+		return n, fmt.Errorf("inbox %s to raw: %w", src, err)
 	}
 	return n, nil
 }
@@ -268,12 +252,12 @@ func Sync(rawDir string) error {
 		if err != nil {
 			return err
 		}
-		return fsync.Path(p)
+		return files.Sync(p)
 	})
 	if err != nil {
 		return fmt.Errorf("raw: sync: %w", err)
 	}
-	if err := fsync.Path(filepath.Dir(rawDir)); err != nil {
+	if err := files.Sync(filepath.Dir(rawDir)); err != nil {
 		return fmt.Errorf("raw: sync: %w", err)
 	}
 	return nil

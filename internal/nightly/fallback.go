@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/dvpsau/vpsau/internal/contract"
+	"github.com/dvpsau/vpsau/internal/files"
 	"github.com/dvpsau/vpsau/internal/land"
 	"github.com/dvpsau/vpsau/internal/store"
 )
@@ -91,7 +91,7 @@ func fallback(ctx context.Context, c *store.Conn, rawRoot, rawDir, system string
 				if _, err := os.Stat(src); err != nil {
 					continue
 				}
-				if err := copyTree(src, filepath.Join(rawDir, p)); err != nil {
+				if err := files.CopyTree(src, filepath.Join(rawDir, p)); err != nil {
 					return 0, time.Time{}, err
 				}
 				copied++
@@ -103,35 +103,4 @@ func fallback(ctx context.Context, c *store.Conn, rawRoot, rawDir, system string
 		return id, at, nil
 	}
 	return 0, time.Time{}, errors.New("no earlier run kept its snapshot")
-}
-
-// copyTree copies a file or a folder.
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-			return err
-		}
-		in, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer in.Close()
-		out, err := os.Create(target)
-		if err != nil {
-			return err
-		}
-		if _, err := io.Copy(out, in); err != nil {
-			out.Close()
-			return err
-		}
-		return out.Close()
-	})
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/dvpsau/vpsau/exports"
 	"github.com/dvpsau/vpsau/fixtures/generate"
 	"github.com/dvpsau/vpsau/internal/audit"
+	"github.com/dvpsau/vpsau/internal/files"
 	"github.com/dvpsau/vpsau/internal/receiver"
 	"github.com/dvpsau/vpsau/internal/rules"
 	"github.com/dvpsau/vpsau/internal/store"
@@ -123,7 +124,7 @@ func TestNothingPublishedOnFailure(t *testing.T) {
 
 func copyTreeT(t *testing.T, src, dst string) {
 	t.Helper()
-	if err := copyTree(src, dst); err != nil {
+	if err := files.CopyTree(src, dst); err != nil {
 		t.Fatal(err)
 	}
 }

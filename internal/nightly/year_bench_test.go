@@ -6,7 +6,6 @@ import (
 	"encoding/csv"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/dvpsau/vpsau/exports"
 	"github.com/dvpsau/vpsau/fixtures/generate"
+	"github.com/dvpsau/vpsau/internal/files"
 	"github.com/dvpsau/vpsau/internal/receiver"
 	"github.com/dvpsau/vpsau/internal/rules"
 	"github.com/dvpsau/vpsau/internal/store"
@@ -116,17 +116,7 @@ func (w *world) night(b *testing.B, k int, dir string) time.Time {
 }
 
 func copyFile(b *testing.B, src, dst string) {
-	in, err := os.Open(src)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer out.Close()
-	if _, err := io.Copy(out, in); err != nil {
+	if _, err := files.Copy(src, dst); err != nil {
 		b.Fatal(err)
 	}
 }

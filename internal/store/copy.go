@@ -10,7 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/dvpsau/vpsau/internal/fsync"
+	"github.com/dvpsau/vpsau/internal/files"
 )
 
 // CopyOptions say how CopyTo makes its copy.
@@ -79,13 +79,13 @@ func CopyTo(ctx context.Context, c *Conn, dst string, opt CopyOptions) (byBytes 
 	if _, err := os.Stat(tmp + ".wal"); err == nil {
 		return fail(fmt.Errorf("the copy still has a write-ahead log"))
 	}
-	if err := fsync.Path(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := files.Sync(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fail(err)
 	}
 	if err := os.Rename(tmp, dst); err != nil {
 		return fail(err)
 	}
-	fsync.Path(filepath.Dir(dst)) // best effort: the copy is in place either way
+	files.Sync(filepath.Dir(dst)) // best effort: the copy is in place either way
 	return byBytes, nil
 }
 

@@ -1,0 +1,66 @@
+// Package files copies files and folders and makes what was written durable: the few
+// file-system steps that intake, the fallback, restore, the analyst copy and the exports
+// share.
+package files
+
+import (
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Sync opens p — a file or a folder — fsyncs it and closes it. For a folder that makes the
+// entries created, removed or renamed in it durable.
+func Sync(p string) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Copy copies the file src to dst, creating dst's folder, and returns the bytes copied.
+// It does not sync: callers that need dst durable call Sync (or sync a whole tree once).
+func Copy(src, dst string) (int64, error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return 0, err
+	}
+	defer in.Close()
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return 0, err
+	}
+	out, err := os.Create(dst)
+	if err != nil {
+		return 0, err
+	}
+	n, err := io.Copy(out, in)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	return n, err
+}
+
+// CopyTree copies src — a file, or a folder with everything in it — to dst.
+func CopyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		_, err = Copy(p, target)
+		return err
+	})
+}

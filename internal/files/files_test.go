@@ -1,0 +1,80 @@
+package files
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestSync(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "f")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, path string
+		want       error
+	}{
+		{"file", file, nil},
+		{"folder", dir, nil},
+		{"missing", filepath.Join(dir, "missing"), fs.ErrNotExist},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := Sync(tt.path); !errors.Is(err, tt.want) {
+				t.Errorf("Sync(%s) = %v, want %v", tt.path, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestCopyTree copies a file and a folder of files and folders, into folders that do not
+// exist yet, and a source that is not there.
+func TestCopyTree(t *testing.T) {
+	src := t.TempDir()
+	want := map[string]string{
+		"producers.csv":      "produsentnr\n3000000001\n",
+		"subsidy/2025.csv":   "orgnr\n",
+		"subsidy/x/deep.csv": "",
+	}
+	for name, body := range want {
+		p := filepath.Join(src, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name, from string
+		files      []string // expected under the destination, relative to the source given
+		wantErr    error
+	}{
+		{"a file", "producers.csv", []string{""}, nil},
+		{"a folder", "subsidy", []string{"2025.csv", "x/deep.csv"}, nil},
+		{"missing", "missing.csv", nil, fs.ErrNotExist},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dst := filepath.Join(t.TempDir(), "a", "b", tt.from)
+			err := CopyTree(filepath.Join(src, tt.from), dst)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("CopyTree = %v, want %v", err, tt.wantErr)
+			}
+			for _, f := range tt.files {
+				got, err := os.ReadFile(filepath.Join(dst, filepath.FromSlash(f)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				name := filepath.ToSlash(filepath.Join(tt.from, f))
+				if string(got) != want[name] {
+					t.Errorf("%s = %q, want %q", name, got, want[name])
+				}
+			}
+		})
+	}
+}
