@@ -24,6 +24,21 @@ func Sync(p string) error {
 	return err
 }
 
+// SyncTree syncs dir whole — every file and folder in it, and its entry in the folder
+// above — as a tree just written must be before anything points into it.
+func SyncTree(dir string) error {
+	err := filepath.WalkDir(dir, func(p string, _ fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return Sync(p)
+	})
+	if err != nil {
+		return err
+	}
+	return Sync(filepath.Dir(dir))
+}
+
 // Copy copies the file src to dst, creating dst's folder, and returns the bytes copied.
 // It does not sync: callers that need dst durable call Sync (or sync a whole tree once).
 func Copy(src, dst string) (int64, error) {

@@ -35,20 +35,7 @@ func TestSync(t *testing.T) {
 // exist yet, and a source that is not there.
 func TestCopyTree(t *testing.T) {
 	src := t.TempDir()
-	want := map[string]string{
-		"producers.csv":      "produsentnr\n3000000001\n",
-		"subsidy/2025.csv":   "orgnr\n",
-		"subsidy/x/deep.csv": "",
-	}
-	for name, body := range want {
-		p := filepath.Join(src, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	want := writeTree(t, src)
 	tests := []struct {
 		name, from string
 		files      []string // expected under the destination, relative to the source given
@@ -74,6 +61,48 @@ func TestCopyTree(t *testing.T) {
 				if string(got) != want[name] {
 					t.Errorf("%s = %q, want %q", name, got, want[name])
 				}
+			}
+		})
+	}
+}
+
+// writeTree writes a file and a folder of files and folders under dir and returns them by
+// slash path.
+func writeTree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	tree := map[string]string{
+		"producers.csv":      "produsentnr\n3000000001\n",
+		"subsidy/2025.csv":   "orgnr\n",
+		"subsidy/x/deep.csv": "",
+	}
+	for name, body := range tree {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return tree
+}
+
+// TestSyncTree syncs a tree of files and folders, and fails on one that is not there.
+func TestSyncTree(t *testing.T) {
+	root := t.TempDir()
+	run := filepath.Join(root, "run-000001")
+	writeTree(t, run)
+	tests := []struct {
+		name, dir string
+		want      error
+	}{
+		{"a tree", run, nil},
+		{"missing", filepath.Join(root, "run-000002"), fs.ErrNotExist},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := SyncTree(tt.dir); !errors.Is(err, tt.want) {
+				t.Errorf("SyncTree(%s) = %v, want %v", tt.dir, err, tt.want)
 			}
 		})
 	}

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path"
@@ -248,16 +247,7 @@ func writeFile(name string, body []byte) error {
 // that is down on a later night. Call it before the run's transaction commits. (The
 // writes themselves leave it to the kernel: a payload is synced once, whole.)
 func Sync(rawDir string) error {
-	err := filepath.WalkDir(rawDir, func(p string, _ fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		return files.Sync(p)
-	})
-	if err != nil {
-		return fmt.Errorf("raw: sync: %w", err)
-	}
-	if err := files.Sync(filepath.Dir(rawDir)); err != nil {
+	if err := files.SyncTree(rawDir); err != nil {
 		return fmt.Errorf("raw: sync: %w", err)
 	}
 	return nil

@@ -9,18 +9,12 @@ import (
 
 func TestSync(t *testing.T) {
 	root := t.TempDir()
-	run := filepath.Join(root, "run-000001")
-	for name, body := range map[string]string{
-		"producers.csv":                     "produsentnr\n",
-		"http/subsidy/2026/000001.json.zst": "x",
-	} {
-		p := filepath.Join(run, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	run := filepath.Join(root, "run-000001") // a deeper tree is files.TestSyncTree's
+	if err := os.Mkdir(run, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(run, "producers.csv"), []byte("produsentnr\n"), 0o644); err != nil {
+		t.Fatal(err)
 	}
 	tests := []struct {
 		name, dir, wantErr string
