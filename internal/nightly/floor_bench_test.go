@@ -22,12 +22,17 @@ import (
 
 var nightScale = flag.Float64("nscale", 1, "BenchmarkNight: generator scale")
 
-// floorSQL is the floor of a night: one bare DuckDB script that reads the inbox's files
-// with read_csv, computes the same rules with the same models (a first night: every
+// floorScript is the floor of a night: one bare DuckDB script that reads the inbox's
+// files with read_csv, computes the same rules with the same models (a first night: every
 // covered producer covered from the business date, no history), and writes each
 // receiver's file in its default format — no validation, rejects, history, change
-// numbers, audits, manifests or copies.
-func floorSQL(inbox string, asOf time.Time) ([]string, error) {
+// numbers, audits, manifests or copies. Its two lists of statements are timed apart.
+type floorScript struct {
+	read   []string // the inbox's files into tables
+	models []string // the rules' models on them
+}
+
+func floorSQL(inbox string, asOf time.Time) (floorScript, error) {
 	q := func(p string) string { return "'" + strings.ReplaceAll(p, "'", "''") + "'" }
 	stmts := []string{
 		"CREATE SCHEMA cur", "CREATE SCHEMA model",
@@ -46,21 +51,21 @@ func floorSQL(inbox string, asOf time.Time) ([]string, error) {
 	}
 	years, err := filepath.Glob(filepath.Join(inbox, "subsidy", "*.csv"))
 	if err != nil {
-		return nil, err
+		return floorScript{}, err
 	}
 	var parts []string
 	for _, y := range years {
 		parts = append(parts, fmt.Sprintf(`SELECT soeknads_aar::BIGINT AS aar, orgnr::VARCHAR AS orgnr, p139_vaar::BIGINT AS p139_vaar,
 			p145_vaar::BIGINT AS p145_vaar, p146_vaar::BIGINT AS p146_vaar FROM read_csv(%s, all_varchar = true)`, q(y)))
 	}
-	stmts = append(stmts, "CREATE TABLE cur.subsidy AS "+strings.Join(parts, " UNION ALL "))
+	read := append(stmts, "CREATE TABLE cur.subsidy AS "+strings.Join(parts, " UNION ALL "))
 	p := rules.Defaults()
-	stmts = append(stmts, fmt.Sprintf(`CREATE TABLE model.param AS SELECT DATE '%s' AS as_of, 1::BIGINT AS run_id, %d AS threshold, %d AS weight_p145,
+	stmts = []string{fmt.Sprintf(`CREATE TABLE model.param AS SELECT DATE '%s' AS as_of, 1::BIGINT AS run_id, %d AS threshold, %d AS weight_p145,
 		%d AS weight_p146, %d AS weight_p139, %d AS first_deadline_months, %d AS visit_interval_months, %d AS vet_approval_years,
 		%d AS deduction_day, %d AS ksl_days, %d AS season_start_month, %d AS season_start_day, %d AS seasons, %d AS notice_days`,
 		asOf.Format(time.DateOnly), p.Threshold, p.WeightP145, p.WeightP146, p.WeightP139, p.FirstDeadlineMonths, p.VisitIntervalMonths,
 		p.VetApprovalYears, p.DeductionDay, p.KSLDays, p.SeasonStartMonth, p.SeasonStartDay, p.Seasons, p.NoticeDays),
-		`CREATE TABLE model.notification (produsentnr VARCHAR, kanal VARCHAR, adresse VARCHAR, meldingstype VARCHAR, frist DATE, run_id BIGINT, business_date DATE)`)
+		`CREATE TABLE model.notification (produsentnr VARCHAR, kanal VARCHAR, adresse VARCHAR, meldingstype VARCHAR, frist DATE, run_id BIGINT, business_date DATE)`}
 	for _, m := range []string{"010_basis.sql", "coverage", "030_vets.sql", "040_visits.sql", "050_deadlines.sql", "060_status.sql", "070_keyfigures.sql", "090_notifications.sql"} {
 		if m == "coverage" { // a first night: covered from the business date
 			stmts = append(stmts, `CREATE TABLE model.coverage AS SELECT produsentnr, (SELECT as_of FROM model.param) AS innrullert_dato,
@@ -69,20 +74,40 @@ func floorSQL(inbox string, asOf time.Time) ([]string, error) {
 		}
 		b, err := fs.ReadFile(sqlfiles.FS, "models/"+m)
 		if err != nil {
-			return nil, err
+			return floorScript{}, err
 		}
 		stmts = append(stmts, string(b))
 	}
-	return stmts, nil
+	return floorScript{read: read, models: stmts}, nil
 }
 
+// floorTimes is how long each part of the floor took.
+type floorTimes struct{ read, models, write time.Duration }
+
 // runFloor runs the floor script and writes the receivers' files into out.
-func runFloor(ctx context.Context, c *store.Conn, stmts []string, out string) error {
-	for _, s := range stmts {
-		if err := c.Exec(ctx, s); err != nil {
-			return fmt.Errorf("%.80s: %w", s, err)
+func runFloor(ctx context.Context, c *store.Conn, f floorScript, out string) (floorTimes, error) {
+	var t floorTimes
+	for _, part := range []struct {
+		stmts []string
+		took  *time.Duration
+	}{{f.read, &t.read}, {f.models, &t.models}} {
+		start := time.Now()
+		for _, s := range part.stmts {
+			if err := c.Exec(ctx, s); err != nil {
+				return t, fmt.Errorf("%.80s: %w", s, err)
+			}
 		}
+		*part.took = time.Since(start)
 	}
+	start := time.Now()
+	err := writeFloor(ctx, c, out)
+	t.write = time.Since(start)
+	return t, err
+}
+
+// writeFloor writes each receiver's whole first transfer in its default formats: COPY for
+// CSV, bare excelize for XLSX.
+func writeFloor(ctx context.Context, c *store.Conn, out string) error {
 	for _, r := range receiver.All() {
 		body, err := fs.ReadFile(sqlfiles.FS, "receivers/"+r.Name+".sql")
 		if err != nil {
@@ -184,11 +209,12 @@ func BenchmarkNight(b *testing.B) {
 		}
 		stages.report(b)
 	})
-	stmts, err := floorSQL(inbox, asOf)
+	script, err := floorSQL(inbox, asOf)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Run("floor", func(b *testing.B) {
+		var parts floorTimes
 		for b.Loop() {
 			b.StopTimer()
 			dir := b.TempDir()
@@ -203,13 +229,21 @@ func BenchmarkNight(b *testing.B) {
 			out := filepath.Join(dir, "out")
 			os.MkdirAll(out, 0o755)
 			b.StartTimer()
-			if err := runFloor(ctx, c, stmts, out); err != nil {
+			t, err := runFloor(ctx, c, script, out)
+			if err != nil {
 				b.Fatal(err)
 			}
+			parts.read += t.read
+			parts.models += t.models
+			parts.write += t.write
 			b.StopTimer()
 			c.Close()
 			db.Close()
 			b.StartTimer()
 		}
+		n := float64(b.N)
+		b.ReportMetric(float64(parts.read.Milliseconds())/n, "read-ms")
+		b.ReportMetric(float64(parts.models.Milliseconds())/n, "models-ms")
+		b.ReportMetric(float64(parts.write.Milliseconds())/n, "write-ms")
 	})
 }
