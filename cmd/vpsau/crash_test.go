@@ -1,9 +1,7 @@
 package main
 
 import (
-	"crypto/sha256"
 	"encoding/csv"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -16,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dvpsau/vpsau/exports"
+	"github.com/dvpsau/vpsau/exports/exportstest"
 	"github.com/dvpsau/vpsau/internal/audit"
 	"github.com/dvpsau/vpsau/internal/receiver"
 	"github.com/dvpsau/vpsau/internal/store"
@@ -48,28 +47,6 @@ var (
 	crashRandom = flag.Int("crash.random", 6, "TestCrashAnywhere: kills at random moments")
 	crashSeed   = flag.Uint64("crash.seed", 7, "TestCrashAnywhere: seed of the random moments")
 )
-
-// published returns every export folder with the hash of its manifest.
-func publishedSet(t *testing.T, out string) map[string]string {
-	t.Helper()
-	m := map[string]string{}
-	for _, r := range receiver.Names() {
-		ids, err := exports.List(out, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, id := range ids {
-			dir := filepath.Join(out, r, id)
-			if err := exports.Verify(dir); err != nil {
-				t.Errorf("export %s/%s: %v", r, id, err)
-			}
-			b, _ := os.ReadFile(filepath.Join(dir, exports.ManifestName))
-			sum := sha256.Sum256(b)
-			m[r+"/"+id] = hex.EncodeToString(sum[:])
-		}
-	}
-	return m
-}
 
 // applyAll builds dhp's copy from every published export in order.
 func applyAll(t *testing.T, out string) map[string]string {
@@ -159,7 +136,7 @@ func TestCrashAnywhere(t *testing.T) {
 			} else {
 				copyTreeT(t, snapshot, state)
 			}
-			before := publishedSet(t, out)
+			before := exportstest.Manifests(t, out, receiver.Names())
 			cmd := cli(k.env, args...)
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
@@ -197,7 +174,7 @@ func TestCrashAnywhere(t *testing.T) {
 			d.Close()
 			analystCopyOpens(t, filepath.Join(state, "v-analyst.duckdb"))
 			// What was published before is still there, unchanged.
-			after := publishedSet(t, out)
+			after := exportstest.Manifests(t, out, receiver.Names())
 			for k, v := range before {
 				if after[k] != v {
 					t.Errorf("export %s changed or vanished", k)
@@ -218,7 +195,7 @@ func TestCrashAnywhere(t *testing.T) {
 				k.name, committed, published, len(receiver.Names()), time.Since(t1).Round(time.Millisecond))
 			noLeftovers(t, state)
 			analystCopyOpens(t, filepath.Join(state, "v-analyst.duckdb"))
-			final := publishedSet(t, out)
+			final := exportstest.Manifests(t, out, receiver.Names())
 			for _, r := range receiver.Names() {
 				newer := 0
 				for k := range final {

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dvpsau/vpsau/exports"
+	"github.com/dvpsau/vpsau/exports/exportstest"
 	"github.com/dvpsau/vpsau/fixtures/disk"
 	"github.com/dvpsau/vpsau/internal/receiver"
 	"github.com/dvpsau/vpsau/internal/rules"
@@ -42,28 +42,6 @@ func startFullDisk(t *testing.T, dir, out, analyst string) fullDiskNight {
 	}
 	opt.AsOf, opt.Inbox = time.Date(2027, 2, 4, 0, 0, 0, 0, time.UTC), "../../testdata/nights/night2/inbox"
 	return fullDiskNight{db: db, opt: opt}
-}
-
-// exportsOf returns every published export folder with the SHA-256 of its manifest, each
-// checked against its manifest.
-func exportsOf(t *testing.T, out string) map[string]string {
-	t.Helper()
-	m := map[string]string{}
-	for _, r := range receiver.Names() {
-		ids, err := exports.List(out, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, id := range ids {
-			dir := filepath.Join(out, r, id)
-			if err := exports.Verify(dir); err != nil {
-				t.Errorf("%s/%s: %v", r, id, err)
-			}
-			b, _ := os.ReadFile(filepath.Join(dir, exports.ManifestName))
-			m[r+"/"+id] = fmt.Sprintf("%x", sha256.Sum256(b))
-		}
-	}
-	return m
 }
 
 // halfWritten lists what a run left half-written under dir: staging folders, rejects
@@ -101,7 +79,7 @@ func noSpace(err error) bool {
 func checkExportFailed(t *testing.T, n fullDiskNight, free func()) {
 	t.Helper()
 	ctx := context.Background()
-	before := exportsOf(t, n.opt.Out)
+	before := exportstest.Manifests(t, n.opt.Out, receiver.Names())
 	sum, err := Run(ctx, n.db, n.opt)
 	if err == nil {
 		t.Fatal("night 2 succeeded on a full disk")
@@ -113,7 +91,7 @@ func checkExportFailed(t *testing.T, n fullDiskNight, free func()) {
 	if len(sum.Exports) != 0 {
 		t.Errorf("%d exports published", len(sum.Exports))
 	}
-	if got := exportsOf(t, n.opt.Out); fmt.Sprint(got) != fmt.Sprint(before) {
+	if got := exportstest.Manifests(t, n.opt.Out, receiver.Names()); fmt.Sprint(got) != fmt.Sprint(before) {
 		t.Errorf("exports after the failed night: %v, before %v", got, before)
 	}
 	if _, err := os.Stat(filepath.Join(n.opt.Out, "rejects", fmt.Sprintf("run-%06d.csv", sum.RunID))); err == nil {
@@ -134,7 +112,7 @@ func checkExportFailed(t *testing.T, n fullDiskNight, free func()) {
 	if _, err := Run(ctx, n.db, o); err != nil {
 		t.Fatalf("the next night, with room: %v", err)
 	}
-	after := exportsOf(t, n.opt.Out)
+	after := exportstest.Manifests(t, n.opt.Out, receiver.Names())
 	for _, r := range receiver.Names() {
 		newer := 0
 		for k := range after {
@@ -234,7 +212,7 @@ func TestFullDisk(t *testing.T) {
 		dbDir := mountTmpfs(t, filepath.Join(dir, "db"), 48<<20)
 		n := startFullDisk(t, dbDir, filepath.Join(dir, "out"), "")
 		n.opt.RawRoot = filepath.Join(dir, "raw") // the raw payloads elsewhere: DuckDB meets the full disk
-		before := exportsOf(t, n.opt.Out)
+		before := exportstest.Manifests(t, n.opt.Out, receiver.Names())
 		filler, err := disk.Fill(dbDir, 4<<10)
 		if err != nil {
 			t.Fatal(err)
@@ -247,7 +225,7 @@ func TestFullDisk(t *testing.T) {
 		if !noSpace(err) || strings.Contains(err.Error(), "\n") || len(sum.Exports) != 0 {
 			t.Errorf("Run = %q with %d exports; want one line saying the disk is full, none published", err, len(sum.Exports))
 		}
-		if got := exportsOf(t, n.opt.Out); fmt.Sprint(got) != fmt.Sprint(before) {
+		if got := exportstest.Manifests(t, n.opt.Out, receiver.Names()); fmt.Sprint(got) != fmt.Sprint(before) {
 			t.Errorf("exports after the failed night: %v, before %v", got, before)
 		}
 		t.Logf("closed on the full disk: %v", n.db.Close())
@@ -265,7 +243,7 @@ func TestFullDisk(t *testing.T) {
 		if _, err := Run(context.Background(), db, n.opt); err != nil {
 			t.Fatalf("the next night, with room: %v", err)
 		}
-		if got := exportsOf(t, n.opt.Out); len(got) != len(before)+len(receiver.Names()) {
+		if got := exportstest.Manifests(t, n.opt.Out, receiver.Names()); len(got) != len(before)+len(receiver.Names()) {
 			t.Errorf("%d exports after the next night, want %d", len(got), len(before)+len(receiver.Names()))
 		}
 	})

@@ -12,6 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/dvpsau/vpsau/exports"
+	"github.com/dvpsau/vpsau/exports/exportstest"
+	"github.com/dvpsau/vpsau/internal/receiver"
 	"github.com/dvpsau/vpsau/internal/rules"
 	"github.com/dvpsau/vpsau/internal/store"
 )
@@ -125,7 +127,7 @@ func TestExportSideBySide(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			published[tt.name] = exportsOf(t, filepath.Join(dir, "out"))
+			published[tt.name] = exportstest.Manifests(t, filepath.Join(dir, "out"), receiver.Names())
 			if len(published[tt.name]) != 5 {
 				t.Errorf("published %v, want one export per receiver", published[tt.name])
 			}
