@@ -38,7 +38,7 @@ func cli(env []string, args ...string) *exec.Cmd {
 
 // crashStages are the stage boundaries a run reports; the crash test kills a run at each.
 var crashStages = []string{
-	"fetch", "land dataflyt/producers", "land dataflyt/subsidy", "land slakt/slaughter", "land portal/extensions", "rules",
+	"fetch", "stage dataflyt/subsidy", "stage portal/extensions", "land dataflyt/producers", "land dataflyt/subsidy", "land slakt/slaughter", "land portal/extensions", "rules",
 	"receivers", "audit", "commit", "export", "stage dhp", "stage varsler", "publish dhp", "publish ksl",
 	"publish saukontrollen", "publish nokkeltall", "publish varsler", "rejects", "analyst copy", "report", "finish",
 }
@@ -108,7 +108,7 @@ func TestCrashAnywhere(t *testing.T) {
 	}
 	// The first night of a new database: what it committed so far lives only in the
 	// write-ahead log, migrations included.
-	for _, st := range []string{"fetch", "land dataflyt/producers", "rules", "commit", "publish dhp", "analyst copy"} {
+	for _, st := range []string{"fetch", "stage dataflyt/subsidy", "land dataflyt/producers", "rules", "commit", "publish dhp", "analyst copy"} {
 		kills = append(kills, kill{name: "night 1 at " + st, env: []string{"VPSAU_TEST_KILL_AT=" + st}, first: true})
 	}
 	// Random moments over the whole length of a night-2 run.

@@ -558,9 +558,9 @@ func TestProgressBar(t *testing.T) {
 	now := time.Date(2027, 1, 4, 3, 30, 0, 0, time.UTC)
 	p := progressBar(&buf, func() time.Time { now = now.Add(time.Second); return now })
 	p("fetch")
-	p("land dataflyt/producers")
+	p("stage dataflyt/producers")
 	got := buf.String()
-	if !strings.Contains(got, "[........................]  1/30  fetch") || !strings.Contains(got, "[#.......................]  2/30  land dataflyt/producers") {
+	if !strings.Contains(got, "[........................]  1/40  fetch") || !strings.Contains(got, "[#.......................]  2/40  stage dataflyt/producers") {
 		t.Errorf("progress = %q", got)
 	}
 

@@ -233,15 +233,15 @@ func nightlyOptions(e env, cfg config.Config, date time.Time, trigger string, lo
 }
 
 // progressStages counts the stages nightly.Run reports to its Progress function: fetch,
-// each entity, rules, receivers, audit, commit, export, stage and publish per receiver,
-// rejects, analyst copy, report, finish.
+// stage and land per entity, rules, receivers, audit, commit, export, stage and publish
+// per receiver, rejects, analyst copy, report, finish.
 func progressStages() int {
-	return 1 + len(nightly.Entities()) + 4 + 1 + 2*len(receiver.Names()) + 4
+	return 1 + 2*len(nightly.Entities()) + 4 + 1 + 2*len(receiver.Names()) + 4
 }
 
 // progressBar draws the run's stages as a bar on a terminal, on one line:
 //
-//	[########............]  9/30  land portal/visits  00:04
+//	[########............]  9/40  stage portal/visits  00:04
 func progressBar(w io.Writer, now func() time.Time) func(string) {
 	total := progressStages()
 	start := now()

@@ -2,6 +2,7 @@ package land_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/dvpsau/vpsau/fixtures"
+	"github.com/dvpsau/vpsau/internal/contract"
+	"github.com/dvpsau/vpsau/internal/history"
 	"github.com/dvpsau/vpsau/internal/land"
 	"github.com/dvpsau/vpsau/internal/store"
 	"github.com/dvpsau/vpsau/pipelines/dataflyt"
@@ -239,6 +242,88 @@ func TestRejectsAndHistory(t *testing.T) {
 	}
 }
 
+// TestStageThenHistorise stages outside the transaction that historises, as a run does:
+// a rolled-back transaction leaves the history as it was and the stage as it was staged
+// (duplicates found inside it included), so historising again gives the same result, and
+// Drop leaves no temp table behind. A Load drops its stage itself.
+func TestStageThenHistorise(t *testing.T) {
+	_, c := conn(t)
+	ctx := context.Background()
+	raw := t.TempDir()
+	write(t, raw, "visits.csv", "besok_id,produsentnr,vet_id,besok_dato\n"+
+		"V1,3000000001,5550001,2026-01-02\nV2,3000000002,5550001,2026-01-03\nV1,3000000001,5550001,2026-01-05\nV3,300000000,5550001,2026-01-03\n")
+	temps := func() (n int64) {
+		t.Helper()
+		if err := c.QueryRow(ctx, `SELECT count(*) FROM duckdb_tables() WHERE temporary AND (table_name LIKE 'stg\_%' ESCAPE '\' OR table_name LIKE 'keep\_%' ESCAPE '\')`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	count := func(q string) (n int64) {
+		t.Helper()
+		if err := c.QueryRow(ctx, q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	st, err := land.Stage(ctx, c, land.Start(raw, portal.Visits, asOf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := land.Options{RunID: 1, SysTime: time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC), AsOf: asOf}
+	rollback := errors.New("rollback")
+	if err := c.InTx(ctx, func() error {
+		if _, err := st.Historise(ctx, c, opt); err != nil {
+			return err
+		}
+		return rollback
+	}); !errors.Is(err, rollback) {
+		t.Fatalf("InTx = %v", err)
+	}
+	if n := count(`SELECT count(*) FROM src.visit`); n != 0 {
+		t.Errorf("%d history rows after the rollback, want 0", n)
+	}
+	if n := count(`SELECT count(*) FROM stg_visits`); n != 3 {
+		t.Errorf("the stage holds %d rows after the rollback, want the 3 staged (V1 twice, V2)", n)
+	}
+	var res land.Result
+	if err := c.InTx(ctx, func() (err error) { res, err = st.Historise(ctx, c, opt); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if res.Read != 4 || res.Accepted != 2 || res.Rejected != 2 || res.Diff.New != 2 {
+		t.Errorf("historised again: %+v; want 4 read, 2 accepted, 2 rejected, 2 new", res)
+	}
+	if n := count(`SELECT count(*) FROM ops.reject WHERE run_id = 1`); n != 2 {
+		t.Errorf("%d rejects, want 2: the duplicate V1 and V3's produsentnr, once", n)
+	}
+	if n := temps(); n != 2 {
+		t.Errorf("%d stage tables before Drop, want 2 (stage and kept keys)", n)
+	}
+	if err := st.Drop(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if n := temps(); n != 0 {
+		t.Errorf("%d stage tables after Drop", n)
+	}
+	if _, err := land.Load(ctx, c, land.Start(raw, portal.Visits, asOf), land.Options{RunID: 2, SysTime: opt.SysTime.Add(time.Hour), AsOf: asOf}); err != nil {
+		t.Fatal(err)
+	}
+	if n := temps(); n != 0 {
+		t.Errorf("%d stage tables after Load", n)
+	}
+	write(t, raw, "visits.csv", "besok_id,produsentnr,vet_id,besok_dato\nV2,3000000002,5550001,2026-01-04\n")
+	rs, err := land.LoadAll(ctx, c, raw, []*contract.Entity{portal.Visits}, land.Options{RunID: 3, SysTime: opt.SysTime.Add(2 * time.Hour), AsOf: asOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 1 || rs[0].Diff != (history.Diff{Changed: 1, Deleted: 1}) {
+		t.Errorf("LoadAll = %+v; want V2 changed and V1 deleted", rs)
+	}
+	if n := temps(); n != 0 {
+		t.Errorf("%d stage tables after LoadAll", n)
+	}
+}
+
 // TestDuplicateKeys rejects every later row of a key, the first staying: on a first night,
 // whose rows are inserted without a diff, and on a later night, whose rows are compared;
 // within a file and across the files of the subsidy folder (read in name order: 10.csv
@@ -438,7 +523,7 @@ func TestParsedAhead(t *testing.T) {
 		t.Run(tt.name+", loaded", func(t *testing.T) {
 			_, c := conn(t)
 			res, err := land.Load(context.Background(), c, land.Start(tt.raw, portal.Visits, asOf),
-				land.Options{RunID: 1, SysTime: time.Now(), AsOf: asOf}, nil)
+				land.Options{RunID: 1, SysTime: time.Now(), AsOf: asOf})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -65,14 +65,7 @@ func BenchmarkIngestHTTP(b *testing.B) {
 			}
 			pulled := time.Now()
 			pull += pulled.Sub(start)
-			err = c.InTx(ctx, func() error {
-				for _, e := range Entities() {
-					if _, err := land.Entity(ctx, c, raw, e, land.Options{RunID: 1, SysTime: time.Now(), AsOf: asOf}); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
+			_, err = land.LoadAll(ctx, c, raw, Entities(), land.Options{RunID: 1, SysTime: time.Now(), AsOf: asOf})
 			if err != nil {
 				b.Fatal(err)
 			}
