@@ -204,12 +204,21 @@ func Stage(ctx context.Context, c *store.Conn, p *Parsed) (*Staged, error) {
 // also when one fails: the caller drops them.
 func StageAll(ctx context.Context, c *store.Conn, rawDir string, es []*contract.Entity, asOf time.Time, progress func(string)) ([]*Staged, error) {
 	var out []*Staged
-	for _, e := range es {
+	if len(es) == 0 {
+		return nil, nil
+	}
+	next := Start(rawDir, es[0], asOf)
+	for i, e := range es {
 		if progress != nil {
 			progress("stage " + e.System + "/" + e.Name)
 		}
-		s, err := Stage(ctx, c, Start(rawDir, e, asOf))
+		cur := next
+		if i+1 < len(es) {
+			next = Start(rawDir, es[i+1], asOf)
+		}
+		s, err := Stage(ctx, c, cur)
 		if err != nil {
+			next.Close()
 			return out, fmt.Errorf("%s/%s: %w", e.System, e.Name, err)
 		}
 		out = append(out, s)
