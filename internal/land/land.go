@@ -139,8 +139,9 @@ func Payloads(rawDir string, e *contract.Entity) ([]Payload, error) {
 	return out, nil
 }
 
-// Entity loads the entity's payloads from rawDir into its history table. Run it inside
-// the run's transaction: an error leaves the caller to roll back.
+// Entity loads the entity's payloads from rawDir into its history table (Load). Inside
+// a transaction of c an error leaves the caller to roll back; a run uses StageAll and
+// Staged.Historise instead, so that its stages are committed before its transaction.
 func Entity(ctx context.Context, c *store.Conn, rawDir string, e *contract.Entity, opt Options) (Result, error) {
 	return Load(ctx, c, Start(rawDir, e, opt.AsOf), opt)
 }
@@ -153,10 +154,11 @@ func Load(ctx context.Context, c *store.Conn, p *Parsed, opt Options) (Result, e
 		return Result{System: p.e.System, Entity: p.e.Name, Payloads: len(p.payloads)}, err
 	}
 	res, err := s.Historise(ctx, c, opt)
+	derr := s.Drop(context.WithoutCancel(ctx), c) // fails in a transaction the error aborted
 	if err != nil {
 		return res, err
 	}
-	return res, s.Drop(ctx, c)
+	return res, derr
 }
 
 // Staged is an entity's accepted rows in a temp table of the connection (stg_<entity>),
@@ -172,7 +174,7 @@ type Staged struct {
 // transaction appended itself (DuckDB's transaction-local storage) took twice as long as
 // from committed ones (a million subsidy rows: 1.55 s against 0.81 s), and the commit
 // then had the stages to merge as well (14.6 s of a first night at generator scale 100,
-// 2.6 s without). A stage is scratch, never part of the database file: Drop removes it.
+// 2.8 s without). A stage is scratch, never part of the database file: Drop removes it.
 // p is used up either way.
 func Stage(ctx context.Context, c *store.Conn, p *Parsed) (*Staged, error) {
 	defer p.Close()
@@ -194,6 +196,8 @@ func Stage(ctx context.Context, c *store.Conn, p *Parsed) (*Staged, error) {
 		return p.err // set before batches was closed
 	})
 	if err != nil {
+		// The appender has committed what it had: drop the half stage, which nobody will.
+		_ = c.Exec(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.stg_`+e.Name)
 		return nil, err
 	}
 	return &Staged{p: p}, nil
@@ -206,6 +210,13 @@ func StageAll(ctx context.Context, c *store.Conn, rawDir string, es []*contract.
 	var out []*Staged
 	if len(es) == 0 {
 		return nil, nil
+	}
+	seen := map[string]bool{}
+	for _, e := range es {
+		if seen[e.Name] { // the stages are named by entity and live side by side
+			return nil, fmt.Errorf("%s/%s: two entities of that name", e.System, e.Name)
+		}
+		seen[e.Name] = true
 	}
 	next := Start(rawDir, es[0], asOf)
 	for i, e := range es {
@@ -353,8 +364,8 @@ func appendRejects(ctx context.Context, c *store.Conn, runID int64, e *contract.
 }
 
 // Parsed is an entity's payloads being read and checked in a goroutine of its own, ahead of
-// the appender that stages them (Start, then Load). At most aheadRows accepted rows wait in
-// memory; the rejects wait whole, as they did before.
+// the appender that stages them (Start, then Stage). At most aheadRows accepted rows wait
+// in memory; the rejects wait whole, until the stage is historised.
 type Parsed struct {
 	e        *contract.Entity
 	payloads []Payload

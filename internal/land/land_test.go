@@ -322,6 +322,10 @@ func TestStageThenHistorise(t *testing.T) {
 	if n := temps(); n != 0 {
 		t.Errorf("%d stage tables after LoadAll", n)
 	}
+	// Stages are named by entity: two of one name would overwrite each other.
+	if _, err := land.StageAll(ctx, c, raw, []*contract.Entity{portal.Visits, portal.Visits}, asOf, nil); err == nil || !strings.Contains(err.Error(), "two entities of that name") {
+		t.Errorf("StageAll of visits twice = %v", err)
+	}
 }
 
 // TestDuplicateKeys rejects every later row of a key, the first staying: on a first night,
@@ -397,6 +401,11 @@ func TestFileErrors(t *testing.T) {
 			_, err := land.Entity(context.Background(), c, raw, portal.Visits, land.Options{RunID: 1, SysTime: time.Now(), AsOf: asOf})
 			if err == nil || err.Error() != tt.want {
 				t.Errorf("land = %v, want %q", err, tt.want)
+			}
+			// The failed stage is dropped: the appender committed what it had.
+			var n int64
+			if err := c.QueryRow(context.Background(), `SELECT count(*) FROM duckdb_tables() WHERE temporary`).Scan(&n); err != nil || n != 0 {
+				t.Errorf("%d temp tables after the failure (%v)", n, err)
 			}
 		})
 	}
