@@ -203,9 +203,10 @@ func Stage(ctx context.Context, c *store.Conn, p *Parsed) (*Staged, error) {
 	return &Staged{p: p}, nil
 }
 
-// StageAll stages the entities one after the other (Stage), calling progress, when not
-// nil, with "stage <system>/<entity>" as each begins. It returns the stages made so far
-// also when one fails: the caller drops them.
+// StageAll stages the entities one after the other (Stage), the next one's parse starting
+// as the current one is appended, and calls progress, when not nil, with
+// "stage <system>/<entity>" as each begins. It returns the stages made so far also when
+// one fails: the caller drops them.
 func StageAll(ctx context.Context, c *store.Conn, rawDir string, es []*contract.Entity, asOf time.Time, progress func(string)) ([]*Staged, error) {
 	var out []*Staged
 	if len(es) == 0 {
