@@ -123,7 +123,52 @@ func run(in io.Reader, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "| %s | %.2f | %s |\n", g.what, r, mark)
 	}
+	floorParts(out, extra)
 	return nil
+}
+
+// floorParts sets the floor's parts (BenchmarkNight/floor's read-ms, models-ms, write-ms)
+// beside the night's stages that do that work, and adds the stages without a
+// counterpart: with every other stage as fast as its floor part, the night would still
+// be (floor + those) / floor (docs/benchmarks.md, "The floor's parts against the night's
+// stages"). Medians of each metric; nothing is printed without both sides' metrics.
+func floorParts(out io.Writer, extra map[string]map[string][]float64) {
+	night, floor := extra["BenchmarkNight/vpsau"], extra["BenchmarkNight/floor"]
+	ms := func(m map[string][]float64, units ...string) (float64, bool) {
+		var sum float64
+		for _, u := range units {
+			v := m[u+"-ms"]
+			if len(v) == 0 {
+				return 0, false
+			}
+			sum += median(v)
+		}
+		return sum / 1000, true
+	}
+	parts := []struct {
+		floor, night string
+		f, n         []string
+	}{
+		{"read", "land", []string{"read"}, []string{"land"}},
+		{"models", "rules", []string{"models"}, []string{"rules"}},
+		{"write", "receivers + export", []string{"write"}, []string{"receivers", "export"}},
+	}
+	total, ok := ms(floor, "read", "models", "write")
+	without, ok2 := ms(night, "commit", "audit", "report", "analyst-copy", "fetch")
+	if !ok || !ok2 {
+		return
+	}
+	fmt.Fprintln(out, "\n| the floor's part | the night's stages | floor | night | ratio |")
+	fmt.Fprintln(out, "|---|---|---|---|---|")
+	for _, p := range parts {
+		f, okf := ms(floor, p.f...)
+		n, okn := ms(night, p.n...)
+		if okf && okn {
+			fmt.Fprintf(out, "| %s | %s | %.2f s | %.2f s | %.2f |\n", p.floor, p.night, f, n, n/f)
+		}
+	}
+	fmt.Fprintf(out, "| — | commit, audit, report, analyst copy, fetch | — | %.2f s | %.2f of the floor's parts |\n", without, without/total)
+	fmt.Fprintf(out, "\nWith every other stage as fast as its floor part, the night would be %.2f × its floor.\n", (total+without)/total)
 }
 
 func median(v []float64) float64 {
