@@ -180,12 +180,12 @@ func Stage(ctx context.Context, c *store.Conn, p *Parsed) (*Staged, error) {
 	defer p.Close()
 	e := p.e
 	cols := e.Columns()
-	if err := c.Exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE stg_%s AS
+	if err := c.Exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS
 		SELECT rkey, %s, ''::VARCHAR AS _file, 0::BIGINT AS _line, 0::BIGINT AS _ord
-		FROM %s LIMIT 0`, e.Name, strings.Join(cols, ", "), e.Table)); err != nil {
+		FROM %s LIMIT 0`, stageTable(e), strings.Join(cols, ", "), e.Table)); err != nil {
 		return nil, fmt.Errorf("stage %s: %w", e.Name, err)
 	}
-	err := c.Append(ctx, "temp", "stg_"+e.Name, func(a *store.Appender) error {
+	err := c.Append(ctx, "temp", stageTable(e), func(a *store.Appender) error {
 		for b := range p.batches {
 			for _, row := range b {
 				if err := a.AppendRow(row...); err != nil {
@@ -197,7 +197,7 @@ func Stage(ctx context.Context, c *store.Conn, p *Parsed) (*Staged, error) {
 	})
 	if err != nil {
 		// The appender has committed what it had: drop the half stage, which nobody will.
-		_ = c.Exec(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.stg_`+e.Name)
+		_ = dropStage(context.WithoutCancel(ctx), c, e)
 		return nil, err
 	}
 	return &Staged{p: p}, nil
@@ -243,11 +243,7 @@ func StageAll(ctx context.Context, c *store.Conn, rawDir string, es []*contract.
 // stages dropped.
 func LoadAll(ctx context.Context, c *store.Conn, rawDir string, es []*contract.Entity, opt Options) ([]Result, error) {
 	staged, err := StageAll(ctx, c, rawDir, es, opt.AsOf, nil)
-	defer func() {
-		for _, s := range staged {
-			_ = s.Drop(context.WithoutCancel(ctx), c) // scratch: a leftover is replaced next time
-		}
-	}()
+	defer DropAll(context.WithoutCancel(ctx), c, staged) // scratch: a leftover is replaced next time
 	if err != nil {
 		return nil, err
 	}
@@ -266,8 +262,24 @@ func LoadAll(ctx context.Context, c *store.Conn, rawDir string, es []*contract.E
 }
 
 // Drop removes the entity's stage and its table of kept keys from c.
-func (s *Staged) Drop(ctx context.Context, c *store.Conn) error {
-	return c.Exec(ctx, fmt.Sprintf(`DROP TABLE IF EXISTS temp.stg_%s; DROP TABLE IF EXISTS temp.keep_%s`, s.p.e.Name, s.p.e.Name))
+func (s *Staged) Drop(ctx context.Context, c *store.Conn) error { return dropStage(ctx, c, s.p.e) }
+
+// DropAll drops every stage of ss from c and returns what failed.
+func DropAll(ctx context.Context, c *store.Conn, ss []*Staged) error {
+	var errs []error
+	for _, s := range ss {
+		errs = append(errs, s.Drop(ctx, c))
+	}
+	return errors.Join(errs...)
+}
+
+// stageTable and keepTable name an entity's temp tables: its staged rows, and the keys of
+// its rejected rows, which keep their current version.
+func stageTable(e *contract.Entity) string { return "stg_" + e.Name }
+func keepTable(e *contract.Entity) string  { return "keep_" + e.Name }
+
+func dropStage(ctx context.Context, c *store.Conn, e *contract.Entity) error {
+	return c.Exec(ctx, `DROP TABLE IF EXISTS temp.`+stageTable(e)+`; DROP TABLE IF EXISTS temp.`+keepTable(e))
 }
 
 // Historise rejects what the parse and the duplicate check refused and makes the staged
@@ -277,7 +289,7 @@ func (s *Staged) Historise(ctx context.Context, c *store.Conn, opt Options) (Res
 	p := s.p
 	e := p.e
 	res := Result{System: e.System, Entity: e.Name, Payloads: len(p.payloads)}
-	stage, keep := "stg_"+e.Name, "keep_"+e.Name
+	stage, keep := stageTable(e), keepTable(e)
 	cols := e.Columns()
 	if err := c.Exec(ctx, `CREATE OR REPLACE TEMP TABLE `+keep+` (rkey VARCHAR)`); err != nil {
 		return res, fmt.Errorf("stage %s: %w", e.Name, err)

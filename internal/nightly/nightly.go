@@ -271,10 +271,8 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 	tLand := opt.Now()
 	staged, err := land.StageAll(ctx, c, rawDir, entities, opt.AsOf, progress)
 	dropStages := func() {
-		for _, st := range staged {
-			if derr := st.Drop(context.WithoutCancel(ctx), c); derr != nil {
-				log.Warn("stage not dropped", "error", derr.Error())
-			}
+		if derr := land.DropAll(context.WithoutCancel(ctx), c, staged); derr != nil {
+			log.Warn("stage not dropped", "error", derr.Error())
 		}
 		staged = nil
 	}
@@ -355,7 +353,7 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 	if err != nil {
 		return sum, err
 	}
-	stage("commit", committing) // the transaction's commit: its write-ahead log written and synced
+	stage("commit", committing) // the transaction's commit: its write-ahead log, or DuckDB's checkpoint instead for a large night
 	dropStages()
 
 	// Export and publish: stage every receiver's delta after its watermark, then publish
