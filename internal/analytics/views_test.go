@@ -477,6 +477,25 @@ func TestLedgerAndTransfers(t *testing.T) {
 	if n := count(t, q, `SELECT count(*) FROM analytics.run r WHERE rows_rejected <> (SELECT sum(rows_rejected) FROM analytics.run_source s WHERE s.run_id = r.run_id)`); n != 0 {
 		t.Errorf("%d runs whose rejected rows differ from the sum over their sources", n)
 	}
+	// The ledger's counts, each against the table it counts, and the sources' figures
+	// against the run's stats read another way (json_extract).
+	for _, c := range []struct{ name, differ string }{
+		{"findings", `r.findings <> (SELECT count(*) FROM ops.finding f WHERE f.run_id = r.run_id) OR r.findings = 0`},
+		{"changes", `r.changes <> (SELECT count(*) FROM ops.change_log l WHERE l.run_id = r.run_id) OR r.changes = 0`},
+		{"exports", `r.exports <> (SELECT count(*) FROM ops.export x WHERE x.run_id = r.run_id)`},
+		{"export_rows", `r.export_rows IS DISTINCT FROM (SELECT sum(rows_ny + rows_endret + rows_slettet) FROM ops.export x WHERE x.run_id = r.run_id)`},
+		{"rows_read", `r.rows_read <> (SELECT sum(rows_read) FROM analytics.run_source s WHERE s.run_id = r.run_id)`},
+		{"rows_accepted", `r.rows_accepted <> (SELECT sum(rows_accepted) FROM analytics.run_source s WHERE s.run_id = r.run_id) OR r.rows_accepted >= r.rows_read`},
+		{"run_source", `(SELECT list_sort(list(s.entity || ' ' || s.payloads || ' ' || s.rows_read || ' ' || s.rows_accepted || ' ' || s.rows_rejected
+			|| ' ' || s.rows_new || ' ' || s.rows_changed || ' ' || s.rows_deleted || ' ' || s.current_rows)) FROM analytics.run_source s WHERE s.run_id = r.run_id)
+			IS DISTINCT FROM (SELECT list_sort(list(e->>'Entity' || ' ' || (e->>'Payloads') || ' ' || (e->>'Read') || ' ' || (e->>'Accepted') || ' ' || (e->>'Rejected')
+			|| ' ' || (e->'Diff'->>'New') || ' ' || (e->'Diff'->>'Changed') || ' ' || (e->'Diff'->>'Deleted') || ' ' || (e->>'After')))
+			FROM ops.run o, unnest(CAST(json_extract(o.stats, '$.Sources') AS JSON[])) AS u(e) WHERE o.run_id = r.run_id)`},
+	} {
+		if n := count(t, q, `SELECT count(*) FROM analytics.run r WHERE `+c.differ); n != 0 {
+			t.Errorf("analytics.run: %d runs whose %s is not what the ledger holds", n, c.name)
+		}
+	}
 	for _, v := range []string{"reject", "finding"} {
 		if n := count(t, q, `SELECT count(*) FROM analytics.`+v+` WHERE src_system IS NULL OR business_date IS NULL`); n != 0 {
 			t.Errorf("analytics.%s: %d rows without source system or business date", v, n)

@@ -266,7 +266,11 @@ SELECT k.produsentnr, k.vet_id, k.sesong, s.fylke,
 FROM model.keyfigures k
 CROSS JOIN model.param prm
 LEFT JOIN model.status s ON s.produsentnr = k.produsentnr
-WHERE NOT EXISTS (SELECT 1 FROM model.reservation_state r WHERE r.produsentnr = k.produsentnr AND r.reservert);
+-- Reserved producers are left out again here (the model already leaves them out). As a
+-- join rather than NOT EXISTS (… AND r.reservert): DuckDB plans that correlated form as a
+-- delim join, and the view's sorted Parquet copy took 2.5 × as long with it (scale 10).
+LEFT JOIN (SELECT produsentnr FROM model.reservation_state WHERE reservert) r ON r.produsentnr = k.produsentnr
+WHERE r.produsentnr IS NULL;
 COMMENT ON VIEW analytics.keyfigures IS 'Individual key figures, only where they may be seen: producers with an active agreement with a vet, for the five completed seasons — never a producer whose latest reservation says reserved. One row per producer, vet and season (the nokkeltall receiver''s rows).';
 COMMENT ON COLUMN analytics.keyfigures.produsentnr IS 'Produsentnummer (10 digits).';
 COMMENT ON COLUMN analytics.keyfigures.vet_id IS 'The vet with an active agreement, who sees the figures.';
@@ -358,18 +362,33 @@ COMMENT ON COLUMN analytics.reject.reason IS 'Why the row was rejected.';
 
 -- Runs ---------------------------------------------------------------------------------------------
 
+-- The stats are parsed once per run into the fields read (from_json with a structure), and
+-- the ledger's counts are grouped once per table: both grow every night, and json_extract
+-- of '$.Sources[*]' with a subquery per run and count cost 0.2–0.35 s after a year of
+-- nights, now 25–40 ms.
 CREATE OR REPLACE VIEW analytics.run AS
+WITH st AS (
+    SELECT run_id, from_json(stats, '{"Sources": [{"Read": "BIGINT", "Accepted": "BIGINT"}], "Rejects": "BIGINT"}') AS j
+    FROM ops.run
+),
+fnd AS (SELECT run_id, count(*) AS n FROM ops.finding GROUP BY run_id),
+chg AS (SELECT run_id, count(*) AS n FROM ops.change_log GROUP BY run_id),
+xpt AS (SELECT run_id, count(*) AS n, sum(rows_ny + rows_endret + rows_slettet) AS export_rows FROM ops.export GROUP BY run_id)
 SELECT r.run_id, r.trigger, r.business_date, r.status, r.started, r.finished,
        round(epoch(r.finished - r.started), 1) AS seconds,
        r.error, r.origin, r.sys_time,
-       list_sum(CAST(json_extract(r.stats, '$.Sources[*].Read') AS BIGINT[])) AS rows_read,
-       list_sum(CAST(json_extract(r.stats, '$.Sources[*].Accepted') AS BIGINT[])) AS rows_accepted,
-       CAST(json_extract(r.stats, '$.Rejects') AS BIGINT) AS rows_rejected,
-       (SELECT count(*) FROM ops.finding f WHERE f.run_id = r.run_id) AS findings,
-       (SELECT count(*) FROM ops.change_log l WHERE l.run_id = r.run_id) AS changes,
-       (SELECT count(*) FROM ops.export x WHERE x.run_id = r.run_id) AS exports,
-       (SELECT sum(rows_ny + rows_endret + rows_slettet) FROM ops.export x WHERE x.run_id = r.run_id) AS export_rows
-FROM ops.run r;
+       list_sum(list_transform(st.j.Sources, s -> s.Read)) AS rows_read,
+       list_sum(list_transform(st.j.Sources, s -> s.Accepted)) AS rows_accepted,
+       st.j.Rejects AS rows_rejected,
+       coalesce(fnd.n, 0) AS findings,
+       coalesce(chg.n, 0) AS changes,
+       coalesce(xpt.n, 0) AS exports,
+       xpt.export_rows
+FROM ops.run r
+LEFT JOIN st ON st.run_id = r.run_id
+LEFT JOIN fnd ON fnd.run_id = r.run_id
+LEFT JOIN chg ON chg.run_id = r.run_id
+LEFT JOIN xpt ON xpt.run_id = r.run_id;
 COMMENT ON VIEW analytics.run IS 'The run ledger: one row per run of the nightly job, with what it read, rejected, found, changed and published.';
 COMMENT ON COLUMN analytics.run.run_id IS 'Run number, rising.';
 COMMENT ON COLUMN analytics.run.trigger IS 'What started it (code list trigger).';
@@ -391,12 +410,13 @@ COMMENT ON COLUMN analytics.run.export_rows IS 'Rows in those exports.';
 
 CREATE OR REPLACE VIEW analytics.run_source AS
 SELECT r.run_id, r.business_date,
-       s->>'System' AS src_system, s->>'Entity' AS entity,
-       (s->>'Payloads')::BIGINT AS payloads,
-       (s->>'Read')::BIGINT AS rows_read, (s->>'Accepted')::BIGINT AS rows_accepted, (s->>'Rejected')::BIGINT AS rows_rejected,
-       (s->'Diff'->>'New')::BIGINT AS rows_new, (s->'Diff'->>'Changed')::BIGINT AS rows_changed, (s->'Diff'->>'Deleted')::BIGINT AS rows_deleted,
-       (s->>'After')::BIGINT AS current_rows
-FROM ops.run r, unnest(CAST(json_extract(r.stats, '$.Sources') AS JSON[])) AS t(s);
+       s.System AS src_system, s.Entity AS entity, s.Payloads AS payloads,
+       s.Read AS rows_read, s.Accepted AS rows_accepted, s.Rejected AS rows_rejected,
+       s.Diff.New AS rows_new, s.Diff.Changed AS rows_changed, s.Diff.Deleted AS rows_deleted,
+       s.After AS current_rows
+FROM ops.run r, unnest(from_json(r.stats, '{"Sources": [{"System": "VARCHAR", "Entity": "VARCHAR", "Payloads": "BIGINT",
+    "Read": "BIGINT", "Accepted": "BIGINT", "Rejected": "BIGINT", "After": "BIGINT",
+    "Diff": {"New": "BIGINT", "Changed": "BIGINT", "Deleted": "BIGINT"}}]}').Sources) AS t(s);
 COMMENT ON VIEW analytics.run_source IS 'What each run did with each source entity: rows read, accepted, rejected, and what changed in its history.';
 COMMENT ON COLUMN analytics.run_source.run_id IS 'The run.';
 COMMENT ON COLUMN analytics.run_source.business_date IS 'Its business date.';
