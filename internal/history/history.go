@@ -21,7 +21,7 @@ var tmpl = template.Must(template.ParseFS(sqlfiles.FS, "history/apply.sql"))
 // Spec names the tables of one historisation.
 type Spec struct {
 	Target string   // history table, e.g. src.producer
-	Stage  string   // the new snapshot: rkey (unique) + Cols (+ Extra, or _file and _line with Source)
+	Stage  string   // the new snapshot, a table or view: rkey (unique) + Cols (+ Extra, or _file and _line with Source)
 	Cols   []string // the columns compared to decide whether a key changed
 	Extra  []string // columns copied from Stage without being compared (lineage: src_system, src_ref)
 	// Source, for a landed snapshot, is its source system: each new version's src_system,

@@ -137,8 +137,12 @@ func Store(ctx context.Context, c *store.Conn, r Receiver, sysTime time.Time, ru
 	if err != nil {
 		return history.Diff{}, fmt.Errorf("receiver %s: %w", r.Name, err)
 	}
+	// The stage is a view, not a copy: every receiver's SELECT projects one model table
+	// (with a filter), which the history reads three times (diff, count, insert) at less
+	// cost than copying it once inside the transaction — for the 490,000 key-figure rows
+	// at scale 10, 0.4 s for the copy, and numbering the changes after it was 0.3 s slower.
 	stage := "stg_rcv_" + r.Name
-	if err := c.Exec(ctx, "CREATE OR REPLACE TEMP TABLE "+stage+" AS "+string(body)); err != nil {
+	if err := c.Exec(ctx, "CREATE OR REPLACE TEMP VIEW "+stage+" AS "+string(body)); err != nil {
 		return history.Diff{}, fmt.Errorf("receiver %s: %w", r.Name, err)
 	}
 	// The file's schema: the SELECT must give exactly the contract's columns, in order.

@@ -3,7 +3,7 @@
   project's own specs and are checked before rendering; values are bound: $1 = the run's
   system time, $2 = the run id, $3 = the receiver (receivers only).
 
-  Stage: a table with rkey (unique), the compared columns, the Extra columns copied as they
+  Stage: a table or view with rkey (unique), the compared columns, the Extra columns copied as they
   are and, for a landed snapshot (Source), _file and _line, of which src_ref is made.
   Keep: rkeys whose rows were rejected this time (they keep their last version).
   Scope: which current versions this snapshot replaces (e.g. the subsidy years delivered).
