@@ -195,12 +195,44 @@ func Stage(ctx context.Context, c *store.Conn, p *Parsed) (*Staged, error) {
 		}
 		return p.err // set before batches was closed
 	})
+	if err == nil {
+		err = stageRejects(ctx, c, p)
+	}
 	if err != nil {
 		// The appender has committed what it had: drop the half stage, which nobody will.
 		_ = dropStage(context.WithoutCancel(ctx), c, e)
 		return nil, err
 	}
 	return &Staged{p: p}, nil
+}
+
+// stageRejects moves the parse's rejects and the keys they keep out of memory into the
+// entity's temp tables rej_<entity> and keep_<entity>, committed like the stage: a run
+// stages every entity before it historises any, and a delivery that is bad throughout
+// holds a reject per failing field.
+func stageRejects(ctx context.Context, c *store.Conn, p *Parsed) error {
+	e := p.e
+	if err := c.Exec(ctx, `CREATE OR REPLACE TEMP TABLE `+rejectTable(e)+` (file VARCHAR, line BIGINT, field VARCHAR, value VARCHAR, reason VARCHAR);
+		CREATE OR REPLACE TEMP TABLE `+keepTable(e)+` (rkey VARCHAR)`); err != nil {
+		return err
+	}
+	if err := appendRejects(ctx, c, e, p.rejects); err != nil {
+		return err
+	}
+	if len(p.keepKeys) > 0 {
+		if err := c.Append(ctx, "temp", keepTable(e), func(a *store.Appender) error {
+			for _, k := range p.keepKeys {
+				if err := a.AppendRow(k); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	p.rejects, p.keepKeys = nil, nil
+	return nil
 }
 
 // StageAll stages the entities one after the other (Stage), the next one's parse starting
@@ -273,13 +305,15 @@ func DropAll(ctx context.Context, c *store.Conn, ss []*Staged) error {
 	return errors.Join(errs...)
 }
 
-// stageTable and keepTable name an entity's temp tables: its staged rows, and the keys of
-// its rejected rows, which keep their current version.
-func stageTable(e *contract.Entity) string { return "stg_" + e.Name }
-func keepTable(e *contract.Entity) string  { return "keep_" + e.Name }
+// stageTable, rejectTable and keepTable name an entity's temp tables: its staged rows, its
+// rejects, and the keys of its rejected rows, which keep their current version.
+func stageTable(e *contract.Entity) string  { return "stg_" + e.Name }
+func rejectTable(e *contract.Entity) string { return "rej_" + e.Name }
+func keepTable(e *contract.Entity) string   { return "keep_" + e.Name }
 
 func dropStage(ctx context.Context, c *store.Conn, e *contract.Entity) error {
-	return c.Exec(ctx, `DROP TABLE IF EXISTS temp.`+stageTable(e)+`; DROP TABLE IF EXISTS temp.`+keepTable(e))
+	return c.Exec(ctx, `DROP TABLE IF EXISTS temp.`+stageTable(e)+`; DROP TABLE IF EXISTS temp.`+rejectTable(e)+
+		`; DROP TABLE IF EXISTS temp.`+keepTable(e))
 }
 
 // Historise rejects what the parse and the duplicate check refused and makes the staged
@@ -291,37 +325,25 @@ func (s *Staged) Historise(ctx context.Context, c *store.Conn, opt Options) (Res
 	res := Result{System: e.System, Entity: e.Name, Payloads: len(p.payloads)}
 	stage, keep := stageTable(e), keepTable(e)
 	cols := e.Columns()
-	if err := c.Exec(ctx, `CREATE OR REPLACE TEMP TABLE `+keep+` (rkey VARCHAR)`); err != nil {
-		return res, fmt.Errorf("stage %s: %w", e.Name, err)
-	}
 	var err error
-	rejects, keepKeys := p.rejects, p.keepKeys
 	res.Read = p.read
 
 	// Duplicate keys: the first row stays, every later one is a reject. Only keys the
 	// parse's filter flagged can be duplicated: most nights none, and no query is made.
 	var ndup int64
 	if len(p.flagged) > 0 {
-		if ndup, err = duplicates(ctx, c, e, stage, p.flagged, &rejects); err != nil {
+		var dups []reject
+		if ndup, err = duplicates(ctx, c, e, stage, p.flagged, &dups); err != nil {
 			return res, fmt.Errorf("duplicates %s: %w", e.Name, err)
+		}
+		if err := appendRejects(ctx, c, e, dups); err != nil { // undone with the transaction
+			return res, err
 		}
 	}
 	res.Rejected = p.rejectedRows + ndup
-
-	if err := appendRejects(ctx, c, opt.RunID, e, rejects); err != nil {
-		return res, err
-	}
-	if len(keepKeys) > 0 {
-		if err := c.Append(ctx, "temp", keep, func(a *store.Appender) error {
-			for _, k := range keepKeys {
-				if err := a.AppendRow(k); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			return res, err
-		}
+	if err := c.Exec(ctx, `INSERT INTO ops.reject (run_id, src_system, entity, file, line, field, value, reason)
+		SELECT $1, $2, $3, file, line, field, value, reason FROM temp.`+rejectTable(e), opt.RunID, e.System, e.Name); err != nil {
+		return res, fmt.Errorf("rejects %s: %w", e.Name, err)
 	}
 
 	spec := history.Spec{Target: e.Table, Stage: stage, Cols: cols, Source: e.System, Keep: keep}
@@ -357,18 +379,19 @@ type reject struct {
 	line                       int64
 }
 
-func appendRejects(ctx context.Context, c *store.Conn, runID int64, e *contract.Entity, rs []reject) error {
+// appendRejects appends rs to the entity's temp table of rejects (rejectTable).
+func appendRejects(ctx context.Context, c *store.Conn, e *contract.Entity, rs []reject) error {
 	if len(rs) == 0 {
 		return nil
 	}
-	return c.Append(ctx, "ops", "reject", func(a *store.Appender) error {
+	return c.Append(ctx, "temp", rejectTable(e), func(a *store.Appender) error {
 		for _, r := range rs {
 			var field, value any
 			if r.field != "" {
 				field = r.field
 				value = r.value
 			}
-			if err := a.AppendRow(runID, e.System, e.Name, r.file, r.line, field, value, r.reason); err != nil {
+			if err := a.AppendRow(r.file, r.line, field, value, r.reason); err != nil {
 				return err
 			}
 		}
@@ -378,7 +401,7 @@ func appendRejects(ctx context.Context, c *store.Conn, runID int64, e *contract.
 
 // Parsed is an entity's payloads being read and checked in a goroutine of its own, ahead of
 // the appender that stages them (Start, then Stage). At most aheadRows accepted rows wait
-// in memory; the rejects wait whole, until the stage is historised.
+// in memory; the rejects wait whole, until the entity is staged.
 type Parsed struct {
 	e        *contract.Entity
 	payloads []Payload
