@@ -45,6 +45,10 @@ var Files = []File{
 var ident = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
 var clause = regexp.MustCompile(`^[a-z0-9_, ]*$`)
 
+// tmpPrefix begins the name of the folder the files are written in before they are
+// renamed into place.
+const tmpPrefix = ".tmp-parquet-"
+
 // WriteParquet writes every file of Files into dir, replacing what an earlier run wrote:
 // each is written under a temporary name in dir first, and only when all are written are
 // they renamed into place, one rename each, so that a reader never sees a half-written
@@ -54,7 +58,13 @@ func WriteParquet(ctx context.Context, c *store.Conn, dir string) (err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("parquet: %w", err)
 	}
-	tmp, err := os.MkdirTemp(dir, ".tmp-parquet-")
+	// Folders a killed run left half-written go first: only a run writes these files, and
+	// it holds the run lock.
+	left, _ := filepath.Glob(filepath.Join(dir, tmpPrefix+"*"))
+	for _, p := range left {
+		os.RemoveAll(p)
+	}
+	tmp, err := os.MkdirTemp(dir, tmpPrefix)
 	if err != nil {
 		return fmt.Errorf("parquet: %w", err)
 	}

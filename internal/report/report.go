@@ -99,6 +99,9 @@ type Link struct {
 // Name is the file of a run's report.
 func Name(runID int64) string { return fmt.Sprintf("run-%06d.html", runID) }
 
+// tmpPrefix begins the name of a report being written.
+const tmpPrefix = ".tmp-report-"
+
 // Write writes the report of run runID into dir as run-NNNNNN.html and, when runID is
 // the newest report there, as index.html; each file appears complete by one rename.
 func Write(ctx context.Context, c *store.Conn, dir string, runID int64) error {
@@ -108,6 +111,12 @@ func Write(ctx context.Context, c *store.Conn, dir string, runID int64) error {
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("report: %w", err)
+	}
+	// Files a killed run left half-written go first: only a run writes reports, and it
+	// holds the run lock.
+	left, _ := filepath.Glob(filepath.Join(dir, tmpPrefix+"*"))
+	for _, p := range left {
+		os.Remove(p)
 	}
 	others, newest, err := others(dir, runID)
 	if err != nil {
@@ -129,7 +138,7 @@ func render(dir, name string, p *Page) error {
 	if err := tmpl.Execute(&buf, p); err != nil {
 		return fmt.Errorf("report %s: %w", name, err)
 	}
-	f, err := os.CreateTemp(dir, ".tmp-report-")
+	f, err := os.CreateTemp(dir, tmpPrefix)
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}

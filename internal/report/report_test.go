@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -83,10 +84,20 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// write writes the report of run id into a fresh folder and returns the page.
+// write writes the report of run id into a fresh folder and returns the page. The folder
+// starts with what a run killed while it wrote its report left behind, which Write removes.
 func write(t *testing.T, w *world, id int64) (dir, page string) {
 	t.Helper()
 	dir = t.TempDir()
+	stale := filepath.Join(dir, ".tmp-report-1234")
+	if err := os.WriteFile(stale, []byte("<html>half"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("a killed run's half-written report is still there: %v", err)
+		}
+	}()
 	c, err := w.db.Conn(context.Background())
 	if err != nil {
 		t.Fatal(err)
