@@ -162,8 +162,8 @@ func Load(ctx context.Context, c *store.Conn, p *Parsed, opt Options) (Result, e
 }
 
 // Staged is an entity's accepted rows in a temp table of the connection (stg_<entity>),
-// with what the parse found: its rejects, the keys they keep, the keys that may be
-// duplicated.
+// with what the parse found: its rejects and the keys they keep (temp tables rej_<entity>
+// and keep_<entity>), and the keys that may be duplicated.
 type Staged struct {
 	p *Parsed // read to its end: its batches channel is closed
 }
