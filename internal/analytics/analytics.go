@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/dvpsau/vpsau/internal/files"
 	"github.com/dvpsau/vpsau/internal/store"
 )
 
@@ -58,11 +59,9 @@ func WriteParquet(ctx context.Context, c *store.Conn, dir string) (err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("parquet: %w", err)
 	}
-	// Folders a killed run left half-written go first: only a run writes these files, and
-	// it holds the run lock.
-	left, _ := filepath.Glob(filepath.Join(dir, tmpPrefix+"*"))
-	for _, p := range left {
-		os.RemoveAll(p)
+	// Folders a killed run left half-written go first: only a run writes these files.
+	if err := files.RemoveLeftovers(dir, tmpPrefix); err != nil {
+		return fmt.Errorf("parquet: %w", err)
 	}
 	tmp, err := os.MkdirTemp(dir, tmpPrefix)
 	if err != nil {

@@ -215,7 +215,7 @@ func (s *Server) withDB(ctx context.Context, fn func(context.Context, *store.Con
 	})
 	// Not started and the wait over (however the open reports being cut short: DuckDB may
 	// answer an interrupted open with an error of its own) is a busy database, not a fault.
-	if err != nil && !started && ctx.Err() == nil && (errors.Is(err, store.ErrBusy) || errors.Is(err, context.DeadlineExceeded) || wctx.Err() != nil) {
+	if err != nil && !started && ctx.Err() == nil && (errors.Is(err, store.ErrBusy) || wctx.Err() != nil) {
 		return errBusy
 	}
 	return err

@@ -1,6 +1,6 @@
-// Package files copies files and folders and makes what was written durable: the few
-// file-system steps that intake, the fallback, restore, the analyst copy and the exports
-// share.
+// Package files copies files and folders, makes what was written durable and removes what
+// a killed process left half-written: the few file-system steps that intake, the
+// fallback, restore, the analyst copy, the exports and a run's report and files share.
 package files
 
 import (
@@ -37,6 +37,22 @@ func SyncTree(dir string) error {
 		return err
 	}
 	return Sync(filepath.Dir(dir))
+}
+
+// RemoveLeftovers removes every file or folder in dir whose name begins with prefix: what
+// a killed process left half-written under a temporary name. Callers hold the run lock,
+// so no such name is being written by anyone else. A dir that does not exist has none.
+func RemoveLeftovers(dir, prefix string) error {
+	left, err := filepath.Glob(filepath.Join(dir, prefix+"*"))
+	if err != nil {
+		return err
+	}
+	for _, p := range left {
+		if err := os.RemoveAll(p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Copy copies the file src to dst, creating dst's folder, and returns the bytes copied.

@@ -2,6 +2,7 @@ package files
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -105,5 +106,36 @@ func TestSyncTree(t *testing.T) {
 				t.Errorf("SyncTree(%s) = %v, want %v", tt.dir, err, tt.want)
 			}
 		})
+	}
+}
+
+// TestRemoveLeftovers removes the files and folders under the temporary prefix, and
+// nothing else.
+func TestRemoveLeftovers(t *testing.T) {
+	dir := t.TempDir()
+	for _, p := range []string{".tmp-a", ".tmp-dir/inner/f", "keep.tmp-x", "keep"} {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, p), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := RemoveLeftovers(dir, ".tmp-"); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name())
+	}
+	if want := "[keep keep.tmp-x]"; fmt.Sprint(got) != want {
+		t.Errorf("left %v, want %s", got, want)
+	}
+	if err := RemoveLeftovers(filepath.Join(dir, "missing"), ".tmp-"); err != nil {
+		t.Errorf("a folder that does not exist: %v", err)
 	}
 }

@@ -182,7 +182,10 @@ func Stage(ctx context.Context, c *store.Conn, p *Parsed) (*Staged, error) {
 	cols := e.Columns()
 	if err := c.Exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS
 		SELECT rkey, %s, ''::VARCHAR AS _file, 0::BIGINT AS _line, 0::BIGINT AS _ord
-		FROM %s LIMIT 0`, stageTable(e), strings.Join(cols, ", "), e.Table)); err != nil {
+		FROM %s LIMIT 0;
+		CREATE OR REPLACE TEMP TABLE %s (file VARCHAR, line BIGINT, field VARCHAR, value VARCHAR, reason VARCHAR);
+		CREATE OR REPLACE TEMP TABLE %s (rkey VARCHAR)`,
+		stageTable(e), strings.Join(cols, ", "), e.Table, rejectTable(e), keepTable(e))); err != nil {
 		return nil, fmt.Errorf("stage %s: %w", e.Name, err)
 	}
 	err := c.Append(ctx, "temp", stageTable(e), func(a *store.Appender) error {
@@ -212,10 +215,6 @@ func Stage(ctx context.Context, c *store.Conn, p *Parsed) (*Staged, error) {
 // holds a reject per failing field.
 func stageRejects(ctx context.Context, c *store.Conn, p *Parsed) error {
 	e := p.e
-	if err := c.Exec(ctx, `CREATE OR REPLACE TEMP TABLE `+rejectTable(e)+` (file VARCHAR, line BIGINT, field VARCHAR, value VARCHAR, reason VARCHAR);
-		CREATE OR REPLACE TEMP TABLE `+keepTable(e)+` (rkey VARCHAR)`); err != nil {
-		return err
-	}
 	if err := appendRejects(ctx, c, e, p.rejects); err != nil {
 		return err
 	}
@@ -293,7 +292,7 @@ func LoadAll(ctx context.Context, c *store.Conn, rawDir string, es []*contract.E
 	return out, err
 }
 
-// Drop removes the entity's stage and its table of kept keys from c.
+// Drop removes the entity's stage, rejects and kept keys from c.
 func (s *Staged) Drop(ctx context.Context, c *store.Conn) error { return dropStage(ctx, c, s.p.e) }
 
 // DropAll drops every stage of ss from c and returns what failed.

@@ -28,6 +28,7 @@ import (
 	"github.com/dvpsau/vpsau/internal/audit"
 	"github.com/dvpsau/vpsau/internal/contract"
 	"github.com/dvpsau/vpsau/internal/fetch"
+	"github.com/dvpsau/vpsau/internal/files"
 	"github.com/dvpsau/vpsau/internal/history"
 	"github.com/dvpsau/vpsau/internal/intake"
 	"github.com/dvpsau/vpsau/internal/land"
@@ -722,11 +723,8 @@ func (r stagedRejects) publish() error {
 
 // sweepRejects removes the rejects files a killed run left half-written.
 func sweepRejects(out string) error {
-	left, _ := filepath.Glob(filepath.Join(out, "rejects", rejectsTmp+"*"))
-	for _, p := range left {
-		if err := os.Remove(p); err != nil {
-			return fmt.Errorf("rejects: %w", err)
-		}
+	if err := files.RemoveLeftovers(filepath.Join(out, "rejects"), rejectsTmp); err != nil {
+		return fmt.Errorf("rejects: %w", err)
 	}
 	return nil
 }

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/dvpsau/vpsau/internal/contract"
+	"github.com/dvpsau/vpsau/internal/files"
 	"github.com/dvpsau/vpsau/internal/store"
 	sqlfiles "github.com/dvpsau/vpsau/sql"
 )
@@ -112,11 +113,9 @@ func Write(ctx context.Context, c *store.Conn, dir string, runID int64) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	// Files a killed run left half-written go first: only a run writes reports, and it
-	// holds the run lock.
-	left, _ := filepath.Glob(filepath.Join(dir, tmpPrefix+"*"))
-	for _, p := range left {
-		os.Remove(p)
+	// Files a killed run left half-written go first: only a run writes reports.
+	if err := files.RemoveLeftovers(dir, tmpPrefix); err != nil {
+		return fmt.Errorf("report: %w", err)
 	}
 	others, newest, err := others(dir, runID)
 	if err != nil {

@@ -40,9 +40,8 @@ func CopyTo(ctx context.Context, c *Conn, dst string, opt CopyOptions) (byBytes 
 	tmp := fmt.Sprintf("%s.tmp-%d", dst, os.Getpid())
 	// Copies a killed process left half-written (each as large as the database) go
 	// first: the callers hold the run lock, so no other copy to dst is under way.
-	left, _ := filepath.Glob(dst + ".tmp-*")
-	for _, p := range left {
-		os.Remove(p)
+	if err := files.RemoveLeftovers(filepath.Dir(dst), filepath.Base(dst)+".tmp-"); err != nil {
+		return false, err
 	}
 	var catalog string
 	if err := c.QueryRow(ctx, `SELECT current_database()`).Scan(&catalog); err != nil {
