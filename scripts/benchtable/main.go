@@ -29,7 +29,8 @@ var goals = []struct {
 	{"ingest vs read_csv (ratio read_csv/vpsau, goal ≥ 0.8)", "BenchmarkIngest/read_csv", "BenchmarkIngest/vpsau", 0.8, true},
 	{"HTTP ingest vs file drop (ratio file-drop/http, goal ≥ 0.5)", "BenchmarkIngestHTTP/file-drop", "BenchmarkIngestHTTP/http", 0.5, true},
 	{"night after a year vs first night (ratio, goal ≤ 1.2)", "BenchmarkYear/night/after-year", "BenchmarkYear/night/first", 1.2, false},
-	{"night after a year vs a night after one night, like for like (ratio, our goal ≤ 1.2)", "BenchmarkYear/night/after-year", "BenchmarkYear/night/after-one", 1.2, false},
+	{"night after a year vs the year's second night (ratio, our goal ≤ 1.2; a year's more current data too)", "BenchmarkYear/night/after-year", "BenchmarkYear/night/after-one", 1.2, false},
+	{"night after a year vs the same night after one night of the same data (ratio, our goal ≤ 1.2; history alone differs)", "BenchmarkYear/night/after-year", "BenchmarkYear/night/after-one-same-data", 1.2, false},
 	{"100-change delta after a year vs after one night (ratio, goal ≤ 1.2)", "BenchmarkYear/delta100/after-year", "BenchmarkYear/delta100/after-one", 1.2, false},
 	{"XLSX vs bare excelize StreamWriter (ratio excelize/vpsau, goal ≥ 0.9)", "BenchmarkXLSX/excelize", "BenchmarkXLSX/exports", 0.9, true},
 }
