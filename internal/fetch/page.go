@@ -16,9 +16,50 @@ var ErrBadResponse = errors.New("bad response")
 
 // decoded is a decoded page of items.
 type decoded struct {
-	items []map[string]*string // nil maps when only checked
+	items []map[string]*string // nil maps when only checked or decoded by column
+	cols  *Columns             // the items by column position (DecodePageColumns)
 	next  string
 	raw   string // the items array as it stands in the body
+}
+
+// Columns is a page's items decoded by column position (DecodePageColumns): for each item
+// and each column asked for, whether the item has that member, and its value. The whole
+// page is two blocks of memory, not a map per item. Values share the body's memory, as
+// DecodePage's do.
+type Columns struct {
+	names []string
+	n     int      // items
+	cells []string // item by item: item i's column j at i*len(names)+j
+	state []byte   // per cell: cellAbsent, cellNull or cellValue
+}
+
+const (
+	cellAbsent byte = iota
+	cellNull
+	cellValue
+)
+
+// Len is the number of items.
+func (c *Columns) Len() int { return c.n }
+
+// Has reports whether item i has a member named column j (a null one too).
+func (c *Columns) Has(i, j int) bool { return c.state[i*len(c.names)+j] != cellAbsent }
+
+// Get returns item i's value of column j, and false when the item lacks the member or it
+// is null (the value is then "").
+func (c *Columns) Get(i, j int) (string, bool) {
+	k := i*len(c.names) + j
+	return c.cells[k], c.state[k] == cellValue
+}
+
+// addItem makes room for one more item, every column absent, and returns its first cell.
+func (c *Columns) addItem() int {
+	base := len(c.cells)
+	w := len(c.names)
+	c.cells = append(c.cells, make([]string, w)...)
+	c.state = append(c.state, make([]byte, w)...)
+	c.n++
+	return base
 }
 
 // DecodePage decodes one page of a paged answer: {"items":[{column: value, …}, …],
@@ -43,16 +84,19 @@ func DecodePage(body []byte) (items []map[string]*string, next string, err error
 // DecodePageColumns decodes a page as DecodePage does — the same checks, the same errors
 // — but keeps only the named members of each item: a reader that needs 7 of a subsidy
 // year's 200 columns builds maps of 7.
-func DecodePageColumns(body []byte, columns []string) (items []map[string]*string, next string, err error) {
-	keep := make(map[string]bool, len(columns))
-	for _, c := range columns {
-		keep[c] = true
+func DecodePageColumns(body []byte, columns []string) (cols *Columns, next string, err error) {
+	pos := make(map[string]int, len(columns))
+	for j, c := range columns {
+		if _, dup := pos[c]; dup {
+			return nil, "", fmt.Errorf("DecodePageColumns: column %q asked for twice", c)
+		}
+		pos[c] = j
 	}
-	p, err := decodeBody(body, false, keep)
+	p, err := decodeBody(body, false, pos)
 	if err != nil {
 		return nil, "", err
 	}
-	return p.items, p.next, nil
+	return p.cols, p.next, nil
 }
 
 // checkPage checks a page as decodePage does without building the items (each is a nil
@@ -64,12 +108,20 @@ func checkPage(body []byte) (decoded, error) {
 // decodeBody is a scanner made for the page shape: several times faster than
 // encoding/json into maps, and it shares the memory of unescaped strings with the body
 // and interns the keys, which repeat in every item. FuzzDecodePage checks it against
-// encoding/json. With check it builds no items; with keep, items hold only those keys.
-func decodeBody(body []byte, check bool, keep map[string]bool) (decoded, error) {
+// encoding/json. With check it builds no items; with pos, it builds Columns of those keys
+// (by their positions) instead of maps.
+func decodeBody(body []byte, check bool, pos map[string]int) (decoded, error) {
 	// The body is read in place: pages run to tens of megabytes (a subsidy year's 200
 	// columns), and a copy of each cost more than the decoding.
-	d := pageDecoder{src: unsafe.String(unsafe.SliceData(body), len(body)), keys: make(map[string]string), nulls: make(map[string]string), check: check, keep: keep}
+	d := pageDecoder{src: unsafe.String(unsafe.SliceData(body), len(body)), keys: make(map[string]string), nulls: make(map[string]string), check: check, pos: pos}
+	if pos != nil && !check {
+		d.cols = &Columns{names: make([]string, len(pos))}
+		for c, j := range pos {
+			d.cols.names[j] = c
+		}
+	}
 	p, err := d.page()
+	p.cols = d.cols
 	if err != nil {
 		var se *syntaxError
 		if errors.As(err, &se) {
@@ -97,8 +149,10 @@ type pageDecoder struct {
 	src   string
 	i     int
 	keys  map[string]string
-	check bool            // only check the shape: build no items
-	keep  map[string]bool // when set, the only members items keep
+	check bool           // only check the shape: build no items
+	pos   map[string]int // when set, the only members kept, by their column in cols
+	cols  *Columns       // with pos: the items decoded so far
+	base  int            // with pos: the current item's first cell in cols
 
 	// The members of the item before, by position, and whether items keep them: items
 	// nearly always list their members in one order, and a key that is where it was in
@@ -110,6 +164,7 @@ type pageDecoder struct {
 type member struct {
 	key   string
 	kept  bool
+	col   int    // with pos: its column
 	plain bool   // the key stands in the body as it is: no escape, only valid UTF-8
 	null  string // `"key":null` when plain (from nulls, made once a page)
 }
@@ -297,7 +352,9 @@ func (d *pageDecoder) items() ([]map[string]*string, error) {
 				return nil, err
 			}
 			width = len(item)
-			items = append(items, item)
+			if d.cols == nil {
+				items = append(items, item)
+			}
 		case 'n':
 			if err := d.skip(1); err != nil {
 				return nil, err
@@ -326,7 +383,10 @@ func (d *pageDecoder) item(n, width int) (map[string]*string, error) {
 	d.i++
 	var item map[string]*string
 	var vals []string // one allocation for many values' cells
-	if !d.check {
+	switch {
+	case d.cols != nil:
+		d.base = d.cols.addItem()
+	case !d.check:
 		item = make(map[string]*string, width)
 		vals = make([]string, 0, width)
 	}
@@ -363,9 +423,7 @@ func (d *pageDecoder) nullAsBefore(j int, item map[string]*string) bool {
 		return false
 	}
 	d.i += len(m.null)
-	if item != nil && m.kept {
-		item[m.key] = nil
-	}
+	d.setNull(item, m)
 	return true
 }
 
@@ -375,10 +433,11 @@ func (d *pageDecoder) value(n, j int, item map[string]*string, vals *[]string, w
 	if d.peek() != '"' {
 		return d.syntax("invalid character " + d.char() + " looking for a member name")
 	}
-	key, kept, err := d.member(j)
+	m, err := d.member(j)
 	if err != nil {
 		return err
 	}
+	key := m.key
 	if err := d.expect(':'); err != nil {
 		return err
 	}
@@ -388,20 +447,18 @@ func (d *pageDecoder) value(n, j int, item map[string]*string, vals *[]string, w
 		if err != nil {
 			return err
 		}
-		*vals = d.set(item, *vals, key, s, width, kept)
+		*vals = d.set(item, *vals, &m, s, width)
 	case c == '-' || (c >= '0' && c <= '9'):
 		s, err := d.number()
 		if err != nil {
 			return err
 		}
-		*vals = d.set(item, *vals, key, s, width, kept)
+		*vals = d.set(item, *vals, &m, s, width)
 	case c == 'n':
 		if err := d.literal("null"); err != nil {
 			return err
 		}
-		if item != nil && kept {
-			item[key] = nil
-		}
+		d.setNull(item, &m)
 	default:
 		if err := d.skip(1); err != nil {
 			return err
@@ -414,11 +471,21 @@ func (d *pageDecoder) value(n, j int, item map[string]*string, vals *[]string, w
 	return nil
 }
 
-// set puts value v under key in item, its cell taken from vals, if the item keeps key.
-func (d *pageDecoder) set(item map[string]*string, vals []string, key, v string, width int, kept bool) []string {
-	if item == nil || !kept {
+// set puts value v of member m in item, its cell taken from vals, if items keep m (in
+// cols instead of item when decoding by column).
+func (d *pageDecoder) set(item map[string]*string, vals []string, m *member, v string, width int) []string {
+	if !m.kept {
 		return vals
 	}
+	if d.cols != nil {
+		k := d.base + m.col
+		d.cols.cells[k], d.cols.state[k] = v, cellValue
+		return vals
+	}
+	if item == nil {
+		return vals
+	}
+	key := m.key
 	if len(vals) == cap(vals) {
 		vals = make([]string, 0, max(width, 8))
 	}
@@ -427,9 +494,21 @@ func (d *pageDecoder) set(item map[string]*string, vals []string, key, v string,
 	return vals
 }
 
+// setNull records member m of the current item as null, if items keep m.
+func (d *pageDecoder) setNull(item map[string]*string, m *member) {
+	switch {
+	case !m.kept:
+	case d.cols != nil:
+		k := d.base + m.col
+		d.cols.cells[k], d.cols.state[k] = "", cellNull
+	case item != nil:
+		item[m.key] = nil
+	}
+}
+
 // member reads the name of an item's member number j (from 0), interned, and whether
 // items keep it.
-func (d *pageDecoder) member(j int) (key string, kept bool, err error) {
+func (d *pageDecoder) member(j int) (member, error) {
 	start := d.i
 	if j < len(d.order) {
 		// The raw name as it stands in the body, quotes left out: equal to the member
@@ -437,15 +516,19 @@ func (d *pageDecoder) member(j int) (key string, kept bool, err error) {
 		m := d.order[j]
 		if end := start + 1 + len(m.key); m.plain && end < len(d.src) && d.src[end] == '"' && d.src[start+1:end] == m.key {
 			d.i = end + 1
-			return m.key, m.kept, nil
+			return m, nil
 		}
 	}
-	if key, err = d.key(); err != nil {
-		return "", false, err
+	key, err := d.key()
+	if err != nil {
+		return member{}, err
 	}
-	kept = d.keep == nil || d.keep[key]
+	kept, col := true, 0
+	if d.pos != nil {
+		col, kept = d.pos[key]
+	}
 	raw := d.src[start+1 : d.i-1]
-	m := member{key: key, kept: kept, plain: raw == key && !strings.Contains(raw, `\`)}
+	m := member{key: key, kept: kept, col: col, plain: raw == key && !strings.Contains(raw, `\`)}
 	if m.plain && key != "" {
 		if m.null = d.nulls[key]; m.null == "" {
 			m.null = `"` + key + `":null`
@@ -457,7 +540,7 @@ func (d *pageDecoder) member(j int) (key string, kept bool, err error) {
 	} else if j == len(d.order) {
 		d.order = append(d.order, m)
 	}
-	return key, kept, nil
+	return m, nil
 }
 
 // key reads a member name and interns it.

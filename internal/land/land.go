@@ -502,7 +502,7 @@ func (p *Parsed) parse(rawDir string, asOf time.Time) {
 		}
 		var err error
 		if pl.JSON {
-			var items []map[string]*string
+			var items *fetch.Columns
 			if items, err = decodePage(filepath.Join(rawDir, filepath.FromSlash(pl.Name)), e); err == nil {
 				err = pageRows(items, e, asOf, row)
 			}
@@ -583,8 +583,9 @@ func (p *Parsed) Close() {
 // column order, or the error that kept it from being split into fields.
 type rowFunc func(pr *contract.Parser, line int64, raw []string, rowErr error) error
 
-// decodePage reads one stored JSON page and decodes the entity's columns of its items.
-func decodePage(path string, e *contract.Entity) ([]map[string]*string, error) {
+// decodePage reads one stored JSON page and decodes the entity's columns of its items: its
+// fields in order (fieldNames), then "_error".
+func decodePage(path string, e *contract.Entity) (*fetch.Columns, error) {
 	// A page is decoded whole, into memory of its own: the rows' strings share it.
 	body, err := os.ReadFile(path)
 	if err != nil {
@@ -595,7 +596,7 @@ func decodePage(path string, e *contract.Entity) ([]map[string]*string, error) {
 			return nil, fmt.Errorf("stored page damaged: %w", err)
 		}
 	}
-	items, _, err := fetch.DecodePageColumns(body, append(fieldNames(e), "_error"))
+	items, _, err := fetch.DecodePageColumns(body, append(fieldNames(e), errorMember))
 	if err != nil {
 		return nil, err
 	}
@@ -637,33 +638,36 @@ func readFile(rawDir string, p Payload, e *contract.Entity, asOf time.Time, fn r
 	return r.Err()
 }
 
-// pageRows calls fn per item of a decoded page: its items are rows keyed by column name (a
-// missing key or null is an empty value; other keys are ignored); the "line" of an item is
-// its 1-based position in the page. An item with an "_error" key is a row the source could
-// not split into fields: a reject with that reason.
-func pageRows(items []map[string]*string, e *contract.Entity, asOf time.Time, fn rowFunc) error {
+// errorMember is the member of a page's item that marks a row the source could not split
+// into fields; its value says why.
+const errorMember = "_error"
+
+// pageRows calls fn per item of a decoded page (decodePage): an item's members are its
+// row's columns by name (a missing member or null is an empty value; other members are
+// ignored); the "line" of an item is its 1-based position in the page. An item with an
+// "_error" member is a row the source could not split into fields: a reject with that
+// reason.
+func pageRows(items *fetch.Columns, e *contract.Entity, asOf time.Time, fn rowFunc) error {
 	header := fieldNames(e)
 	pr, err := e.NewParser(header, asOf)
 	if err != nil {
 		return err
 	}
+	errCol := len(header) // decodePage asks for the fields, then errorMember
 	raw := make([]string, len(header))
-	for n, item := range items {
-		if msg, bad := item["_error"]; bad {
+	for n := range items.Len() {
+		if items.Has(n, errCol) {
 			reason := "malformed row"
-			if msg != nil {
-				reason = "malformed row: " + *msg
+			if msg, ok := items.Get(n, errCol); ok {
+				reason = "malformed row: " + msg
 			}
 			if err := fn(pr, int64(n+1), nil, errors.New(reason)); err != nil {
 				return err
 			}
 			continue
 		}
-		for i, h := range header {
-			raw[i] = ""
-			if v := item[h]; v != nil {
-				raw[i] = *v
-			}
+		for i := range header {
+			raw[i], _ = items.Get(n, i)
 		}
 		if err := fn(pr, int64(n+1), raw, nil); err != nil {
 			return err
@@ -676,26 +680,27 @@ func pageRows(items []map[string]*string, e *contract.Entity, asOf time.Time, fn
 // source file's column names (a null value is an empty cell), so a column the entity needs
 // that no item of the page has is a column the source's file lacks — the whole page is
 // refused rather than every row read as empty there.
-func columnsPresent(items []map[string]*string, e *contract.Entity) error {
+func columnsPresent(items *fetch.Columns, e *contract.Entity) error {
 	// Items the source could not split ("_error") hold only the fields it could: they say
 	// nothing of the file's columns, and are rejects of their own.
-	var good []map[string]*string
-	for _, it := range items {
-		if _, bad := it["_error"]; !bad {
-			good = append(good, it)
+	errCol := len(e.Fields)
+	var good []int
+	for n := range items.Len() {
+		if !items.Has(n, errCol) {
+			good = append(good, n)
 		}
 	}
 	if len(good) == 0 {
 		return nil
 	}
 	var missing []string
-	for _, f := range e.Fields {
+	for j, f := range e.Fields {
 		if f.Absent {
 			continue
 		}
 		found := false
-		for _, it := range good {
-			if _, ok := it[f.Name]; ok {
+		for _, n := range good {
+			if items.Has(n, j) {
 				found = true
 				break
 			}
