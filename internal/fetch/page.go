@@ -43,13 +43,22 @@ const (
 func (c *Columns) Len() int { return c.n }
 
 // Has reports whether item i has a member named column j (a null one too).
-func (c *Columns) Has(i, j int) bool { return c.state[i*len(c.names)+j] != cellAbsent }
+func (c *Columns) Has(i, j int) bool { return c.state[c.cell(i, j)] != cellAbsent }
 
 // Get returns item i's value of column j, and false when the item lacks the member or it
 // is null (the value is then "").
 func (c *Columns) Get(i, j int) (string, bool) {
-	k := i*len(c.names) + j
+	k := c.cell(i, j)
 	return c.cells[k], c.state[k] == cellValue
+}
+
+// cell is the index of item i's column j; a column out of range panics rather than reads
+// the next item's cells.
+func (c *Columns) cell(i, j int) int {
+	if uint(j) >= uint(len(c.names)) {
+		panic(fmt.Sprintf("fetch.Columns: column %d of %d", j, len(c.names)))
+	}
+	return i*len(c.names) + j
 }
 
 // addItem makes room for one more item, every column absent, and returns its first cell.
@@ -82,8 +91,9 @@ func DecodePage(body []byte) (items []map[string]*string, next string, err error
 }
 
 // DecodePageColumns decodes a page as DecodePage does — the same checks, the same errors
-// — but keeps only the named members of each item: a reader that needs 7 of a subsidy
-// year's 200 columns builds maps of 7.
+// — but keeps only the named members of each item, by their position in columns, in one
+// Columns for the page instead of a map per item: a reader that needs 7 of a subsidy
+// year's 200 columns keeps 7 cells an item. Asking for a column twice is an error.
 func DecodePageColumns(body []byte, columns []string) (cols *Columns, next string, err error) {
 	pos := make(map[string]int, len(columns))
 	for j, c := range columns {

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -180,6 +182,11 @@ func FuzzDecodePage(f *testing.F) {
 		`{"items":[{"a":null,"b":null},{"a":null,"b":"x"},{"a":null ,"b":null},{"a":null}],"next_page_token":""}`,
 		`{"items":[{"a":null,"b":null},{"a":nullx}],"next_page_token":""}`,
 		`{"items":[{"a":null,"b":null},{"a":null,"b":null`,
+		`{"items":[{"a":"1","a":null},{"a":null,"a":"1"}],"next_page_token":""}`,
+		`{"items":[{"a":null,"b":"x"},{"a":null,"a":"2"},{"a":"3","a":null}],"next_page_token":""}`,
+		`{"items":[{"a":null,"b":null,"c":null},{"c":null,"b":null,"a":null},{"a":null},{}],"next_page_token":""}`,
+		`{"items":[{"\u0061":null},{"a":null},{"a":"v"}],"next_page_token":""}`,
+		`{"items":[{"a":"1"}],"items":[{"a":"2"}],"next_page_token":""}`,
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))
@@ -188,27 +195,24 @@ func FuzzDecodePage(f *testing.F) {
 		items, next, err := DecodePage(body)
 		// DecodePageColumns: the same outcome, the items cut to the columns asked for.
 		cols := []string{"a", "produsentnr", "_error"}
-		some, someNext, someErr := DecodePageColumns(body, cols)
-		n := 0
-		if some != nil {
-			n = some.Len()
-		}
-		if fmt.Sprint(someErr) != fmt.Sprint(err) || someNext != next || n != len(items) {
-			t.Fatalf("DecodePageColumns(%q) = %d items %q %v, DecodePage %d items %q %v", body, n, someNext, someErr, len(items), next, err)
-		}
-		for i, it := range items {
-			for j, c := range cols {
-				v, has := it[c]
-				want, wantOK := "", has && v != nil
-				if wantOK {
-					want = *v
-				}
-				if got, ok := some.Get(i, j); some.Has(i, j) != has || got != want || ok != wantOK {
-					t.Fatalf("DecodePageColumns(%q) item %d %q = %q (has %v, not null %v), want %q (has %v, not null %v)",
-						body, i+1, c, got, some.Has(i, j), ok, want, has, wantOK)
-				}
+		checkColumns(t, body, items, next, err, cols)
+		// And every key the page's items have, in an order the body picks, with one that
+		// no item has: each column must come out at its own position.
+		keys := map[string]bool{}
+		for _, it := range items {
+			for k := range it {
+				keys[k] = true
 			}
 		}
+		all := slices.Sorted(maps.Keys(keys))
+		if len(all) > 0 {
+			r := len(body) % len(all)
+			all = append(all[r:], all[:r]...)
+			if len(body)%2 == 1 {
+				slices.Reverse(all)
+			}
+		}
+		checkColumns(t, body, items, next, err, append(all, "\x00absent"))
 		// checkPage: the same outcome without building the items.
 		checked, checkErr := checkPage(body)
 		if fmt.Sprint(checkErr) != fmt.Sprint(err) || checked.next != next || len(checked.items) != len(items) {
@@ -248,6 +252,34 @@ func FuzzDecodePage(f *testing.F) {
 			t.Fatalf("round trip of %q: got %s %q, want %s %q", body, show(items2), next2, show(items), next)
 		}
 	})
+}
+
+// checkColumns checks DecodePageColumns(body, cols) against DecodePage's outcome (items,
+// next, err): the same error and token, and each item's columns present, null or with
+// their value as the maps have them.
+func checkColumns(t *testing.T, body []byte, items []map[string]*string, next string, err error, cols []string) {
+	t.Helper()
+	some, someNext, someErr := DecodePageColumns(body, cols)
+	n := 0
+	if some != nil {
+		n = some.Len()
+	}
+	if fmt.Sprint(someErr) != fmt.Sprint(err) || someNext != next || n != len(items) || (err != nil) != (some == nil) {
+		t.Fatalf("DecodePageColumns(%q) = %d items %q %v, DecodePage %d items %q %v", body, n, someNext, someErr, len(items), next, err)
+	}
+	for i, it := range items {
+		for j, c := range cols {
+			v, has := it[c]
+			want, wantOK := "", has && v != nil
+			if wantOK {
+				want = *v
+			}
+			if got, ok := some.Get(i, j); some.Has(i, j) != has || got != want || ok != wantOK {
+				t.Fatalf("DecodePageColumns(%q, %q) item %d %q = %q (has %v, not null %v), want %q (has %v, not null %v)",
+					body, cols, i+1, c, got, some.Has(i, j), ok, want, has, wantOK)
+			}
+		}
+	}
 }
 
 func TestDecodePageColumnsAskedTwice(t *testing.T) {
