@@ -81,7 +81,33 @@ var secretLike = regexp.MustCompile(`(?i)(vpsau_[0-9a-f]{16}_)[0-9a-f]+|[0-9a-f]
 
 // redact keeps a token's id, which names it, and drops what could be its secret.
 func redact(s string) string {
+	if !mayHoldSecret(s) {
+		return s // every request redacts its path and user agent: most hold nothing to find
+	}
 	return secretLike.ReplaceAllString(s, "${1}…")
+}
+
+// mayHoldSecret reports whether secretLike could match s: s holds a byte that is not
+// ASCII (the pattern folds case the Unicode way), "vpsau_" in any case, or a run of 32 hex
+// digits. It is a quick scan that spares most requests the regular expression.
+func mayHoldSecret(s string) bool {
+	run := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 0x80:
+			return true
+		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
+			if run++; run >= 32 {
+				return true
+			}
+			continue
+		case c == '_' && i >= 5 && strings.EqualFold(s[i-5:i], "vpsau"):
+			return true
+		}
+		run = 0
+	}
+	return false
 }
 
 // clip makes s valid UTF-8 (a path may hold any bytes, %ff; the database turns a string

@@ -226,3 +226,42 @@ func FuzzConfirmation(f *testing.F) {
 		}
 	})
 }
+
+// TestRedact checks the quick scan in front of the pattern: what it lets pass holds
+// nothing the pattern would replace, and what it sends on is replaced as the pattern does.
+func TestRedact(t *testing.T) {
+	hex32 := strings.Repeat("0123456789abcdef", 2)
+	tests := []struct {
+		name, in, want string
+	}{
+		{"plain path", "/v1/receivers/dhp/exports/000001-20261102/dhp.csv", "/v1/receivers/dhp/exports/000001-20261102/dhp.csv"},
+		{"a token", "/x/vpsau_0123456789abcdef_" + hex32, "/x/vpsau_0123456789abcdef_…"},
+		{"a token in capitals", "VPSAU_0123456789ABCDEF_DEADBEEF", "VPSAU_0123456789ABCDEF_…"},
+		{"32 hex digits", "agent/" + hex32 + "/x", "agent/…/x"},
+		{"31 hex digits", "agent/" + hex32[:31] + "/x", "agent/" + hex32[:31] + "/x"},
+		{"vpsau_ without a token after it", "vpsau_xyz", "vpsau_xyz"},
+		{"a long s that folds to s", "vpſau_0123456789abcdef_beef", "vpſau_0123456789abcdef_…"},
+		{"other bytes", "Mozilla/5.0 (X11; Linux x86_64) æøå", "Mozilla/5.0 (X11; Linux x86_64) æøå"},
+		{"empty", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := redact(tt.in); got != tt.want {
+				t.Errorf("redact(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzRedact checks that the quick scan never lets through a string the pattern changes.
+func FuzzRedact(f *testing.F) {
+	for _, s := range []string{"/v1/receivers/dhp/exports", "vpsau_0123456789abcdef_00", "vpſau_0123456789abcdef_00",
+		strings.Repeat("a", 32), strings.Repeat("f", 31) + "_", "VpSaU_0123456789ABCDEF_1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if want := secretLike.ReplaceAllString(s, "${1}…"); redact(s) != want {
+			t.Fatalf("redact(%q) = %q, the pattern gives %q", s, redact(s), want)
+		}
+	})
+}
