@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -405,7 +407,15 @@ func TestConditionalAndRange(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, f := range m.Files {
+		// Every data file, and the manifest itself (served from memory; its ETag is its
+		// own SHA-256).
+		raw, err := os.ReadFile(filepath.Join(dir, exports.ManifestName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(raw)
+		files := append(slices.Clone(m.Files), exports.File{Name: exports.ManifestName, SHA256: hex.EncodeToString(sum[:])})
+		for _, f := range files {
 			t.Run(f.Name, func(t *testing.T) {
 				path := "/v1/receivers/" + name + "/exports/" + id + "/" + f.Name
 				want, err := os.ReadFile(filepath.Join(dir, f.Name))

@@ -138,8 +138,13 @@ func (s *Server) serveManifest(w http.ResponseWriter, r *http.Request, c *cached
 	h.Set("Content-Type", "application/json")
 	h.Set("ETag", `"`+c.sum+`"`)
 	h.Set("Cache-Control", "private, no-cache")
-	http.ServeContent(w, r, "", c.m.Created, readSeeker(c.raw))
+	// The manifest is in memory: written, not read from (the ResponseWriter's ReadFrom is
+	// for files, and for a few bytes it sent the header and the body in two system calls).
+	http.ServeContent(writeOnly{w}, r, "", c.m.Created, readSeeker(c.raw))
 }
+
+// writeOnly hides every method of a ResponseWriter but its own three.
+type writeOnly struct{ http.ResponseWriter }
 
 // file answers one file of an export: a data file the manifest lists, or manifest.json.
 // ETag is the file's SHA-256 from the manifest; If-None-Match and Range work.
