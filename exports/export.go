@@ -133,16 +133,31 @@ type Rows interface {
 	Err() error
 }
 
-var (
-	namePattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
-	sha256Pattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
-)
+var sha256Pattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// validName reports whether s is a receiver's or an export's name: an ASCII letter or
+// digit, then up to 99 more or '.', '_' and '-' (the download API checks every request's
+// export id with it, so it is a loop rather than a regular expression).
+func validName(s string) bool {
+	if len(s) == 0 || len(s) > 100 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case i > 0 && (c == '.' || c == '_' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 func (e *Export) validate() error {
-	if !namePattern.MatchString(e.Receiver) {
+	if !validName(e.Receiver) {
 		return fmt.Errorf("bad receiver name %q", e.Receiver)
 	}
-	if !namePattern.MatchString(e.ID) {
+	if !validName(e.ID) {
 		return fmt.Errorf("bad export id %q", e.ID)
 	}
 	if e.FromChange < 0 || e.ToChange < e.FromChange {

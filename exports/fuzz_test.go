@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -48,6 +50,21 @@ func FuzzVerify(f *testing.F) {
 		}
 		if !listed["dhp.csv"] {
 			t.Fatalf("Verify passed a folder with a file its manifest does not list")
+		}
+	})
+}
+
+// FuzzValidName checks validName against the pattern it replaced:
+// ^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$.
+func FuzzValidName(f *testing.F) {
+	pattern := regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
+	for _, s := range []string{"000001-20261102", "dhp", ".tmp-stage", "", "a", "-a", "a/b", "a\x00", "æ", "a\n",
+		strings.Repeat("a", 100), strings.Repeat("a", 101), "A.b_c-D9", "_x", "x_"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := validName(s), pattern.MatchString(s); got != want {
+			t.Fatalf("validName(%q) = %v, the pattern says %v", s, got, want)
 		}
 	})
 }

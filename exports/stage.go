@@ -273,7 +273,7 @@ func List(outDir, receiver string) ([]string, error) {
 // list it — of an export id's form, a folder (not a link) with a manifest.json — checked
 // for this one id instead of listing the receiver's folder.
 func Published(outDir, receiver, id string) (bool, error) {
-	if !namePattern.MatchString(id) {
+	if !validName(id) {
 		// Not an export's name: nothing to look for, nor a path to hand the system (a
 		// name with a NUL byte was an error there, and the API answered it with a 500).
 		return false, nil
@@ -292,7 +292,7 @@ func Published(outDir, receiver, id string) (bool, error) {
 // hasManifest reports whether the folder name in dir is an export's: a name of an export
 // id's form (no staging folder's leading dot) with a manifest.json file.
 func hasManifest(dir, name string) bool {
-	if !namePattern.MatchString(name) {
+	if !validName(name) {
 		return false
 	}
 	fi, err := os.Lstat(filepath.Join(dir, name, ManifestName))
