@@ -239,6 +239,8 @@ func TestRedact(t *testing.T) {
 		{"a token in capitals", "VPSAU_0123456789ABCDEF_DEADBEEF", "VPSAU_0123456789ABCDEF_…"},
 		{"32 hex digits", "agent/" + hex32 + "/x", "agent/…/x"},
 		{"31 hex digits", "agent/" + hex32[:31] + "/x", "agent/" + hex32[:31] + "/x"},
+		{"32 hex digits in capitals", strings.ToUpper(hex32), "…"},
+		{"an underscore near the start", "_a_vpsau", "_a_vpsau"},
 		{"vpsau_ without a token after it", "vpsau_xyz", "vpsau_xyz"},
 		{"a long s that folds to s", "vpſau_0123456789abcdef_beef", "vpſau_0123456789abcdef_…"},
 		{"other bytes", "Mozilla/5.0 (X11; Linux x86_64) æøå", "Mozilla/5.0 (X11; Linux x86_64) æøå"},
