@@ -23,8 +23,10 @@ build:
 
 # every benchmark of docs/benchmarks.md: a warm-up, then count rounds of one run each, so
 # that both sides of a comparison (vpsau and its floor) run in turn and see the shared
-# machine alike; BenchmarkYear builds a year of nightly history once into .bench/ (about
-# an hour) and reuses it; the table of medians and ratios goes to bench.md
+# machine alike; BenchmarkYear builds a year of nightly history once into .bench/ (10 to
+# 50 minutes) and reuses it; the table of medians and ratios goes to bench.md, then the
+# download API against nginx (count runs of each mix; skipped without nginx, which
+# `just bench-api` installs)
 bench count="5":
     go test -run '^$' -bench '^Benchmark(Ingest|IngestHTTP|Night|Rules|XLSX|CSV)$' -benchtime 1x ./internal/... ./exports/ > /dev/null
     : > bench.txt
@@ -32,6 +34,7 @@ bench count="5":
     go test ./internal/nightly/ -run '^$' -bench '^BenchmarkYear$/night' -benchtime 1x -count {{count}} -timeout 5h -yearcache .bench | tee -a bench.txt
     go test ./internal/nightly/ -run '^$' -bench '^BenchmarkYear$/delta' -benchtime 20x -count {{count}} -timeout 1h -yearcache .bench | tee -a bench.txt
     go run ./scripts/benchtable < bench.txt | tee bench.md
+    if command -v nginx >/dev/null; then bash scripts/bench-api.sh 50 15 {{count}} | grep -v '^{' | tee -a bench.md; else echo "download API: skipped, nginx is not installed (just bench-api installs it)" | tee -a bench.md; fi
 
 # a whole night and the ingest at a larger scale (10 or 100), against their floors
 bench-scale scale="10" count="3":
