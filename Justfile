@@ -21,12 +21,12 @@ demo:
 build:
     go build -o vpsau ./cmd/vpsau
 
-# every benchmark of docs/benchmarks.md: a warm-up, then count rounds of one run each, so
-# that both sides of a comparison (vpsau and its floor) run in turn and see the shared
-# machine alike; BenchmarkYear builds a year of nightly history once into .bench/ (10 to
-# 50 minutes) and reuses it; the table of medians and ratios goes to bench.md, then the
-# download API against nginx (count runs of each mix; skipped without nginx, which
-# `just bench-api` installs)
+# A warm-up, then count rounds of one run each, so that both sides of a comparison (vpsau
+# and its floor) run in turn and see the shared machine alike; BenchmarkYear builds a year
+# of nightly history once into .bench/ (10 to 50 minutes) and reuses it; the table of
+# medians and ratios goes to bench.md, then the download API against nginx (count runs of
+# each mix; skipped without nginx, which `just bench-api` installs).
+# every benchmark of docs/benchmarks.md, with medians and ratios in bench.md
 bench count="5":
     go test -run '^$' -bench '^Benchmark(Ingest|IngestHTTP|Night|Rules|XLSX|CSV)$' -benchtime 1x ./internal/... ./exports/ > /dev/null
     : > bench.txt
