@@ -4,10 +4,12 @@
 package files
 
 import (
+	"errors"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Sync opens p — a file or a folder — fsyncs it and closes it. For a folder that makes the
@@ -42,14 +44,21 @@ func SyncTree(dir string) error {
 // RemoveLeftovers removes every file or folder in dir whose name begins with prefix: what
 // a killed process left half-written under a temporary name. Callers hold the run lock,
 // so no such name is being written by anyone else. A dir that does not exist has none.
+// The names are compared as text, not as a glob pattern: an analyst copy's file name
+// may hold '[' or '*'.
 func RemoveLeftovers(dir, prefix string) error {
-	left, err := filepath.Glob(filepath.Join(dir, prefix+"*"))
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	for _, p := range left {
-		if err := os.RemoveAll(p); err != nil {
-			return err
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), prefix) {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -113,7 +113,7 @@ func TestSyncTree(t *testing.T) {
 // nothing else.
 func TestRemoveLeftovers(t *testing.T) {
 	dir := t.TempDir()
-	for _, p := range []string{".tmp-a", ".tmp-dir/inner/f", "keep.tmp-x", "keep"} {
+	for _, p := range []string{".tmp-a", ".tmp-dir/inner/f", "keep.tmp-x", "keep", "[x].tmp-1", "[x]"} {
 		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -132,8 +132,18 @@ func TestRemoveLeftovers(t *testing.T) {
 	for _, e := range entries {
 		got = append(got, e.Name())
 	}
-	if want := "[keep keep.tmp-x]"; fmt.Sprint(got) != want {
+	if want := "[[x] [x].tmp-1 keep keep.tmp-x]"; fmt.Sprint(got) != want {
 		t.Errorf("left %v, want %s", got, want)
+	}
+	// A prefix with a glob's special characters is text.
+	if err := RemoveLeftovers(dir, "[x].tmp-"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "[x].tmp-1")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("[x].tmp-1 is still there: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "[x]")); err != nil {
+		t.Errorf("[x] is gone: %v", err)
 	}
 	if err := RemoveLeftovers(filepath.Join(dir, "missing"), ".tmp-"); err != nil {
 		t.Errorf("a folder that does not exist: %v", err)
