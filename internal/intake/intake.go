@@ -154,8 +154,10 @@ type SystemResult struct {
 // FromHTTPSystems pulls the entities of every source system over HTTP as FromHTTP does,
 // the systems side by side, and returns each system's outcome in the order the systems
 // first appear in entities: a run decides per system what a failure means (its last
-// snapshot may stand in). now tells each system's fetch time.
-func FromHTTPSystems(ctx context.Context, rawDir string, clients map[string]*fetch.Client, entities []*contract.Entity, log *slog.Logger, now func() time.Time) []SystemResult {
+// snapshot may stand in). now tells each system's fetch time. done, when not nil, is
+// called with each system's outcome as soon as it has one, from the goroutine that pulled
+// it: a run starts landing a system's snapshot while the others are still on their way.
+func FromHTTPSystems(ctx context.Context, rawDir string, clients map[string]*fetch.Client, entities []*contract.Entity, log *slog.Logger, now func() time.Time, done func(SystemResult)) []SystemResult {
 	var out []SystemResult
 	bySystem := map[string][]*contract.Entity{}
 	for _, e := range entities {
@@ -171,6 +173,9 @@ func FromHTTPSystems(ctx context.Context, rawDir string, clients map[string]*fet
 			defer wg.Done()
 			out[i].Stats, out[i].Err = FromHTTP(ctx, rawDir, clients, bySystem[out[i].System], log)
 			out[i].Fetched = now()
+			if done != nil {
+				done(out[i])
+			}
 		}()
 	}
 	wg.Wait()

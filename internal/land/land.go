@@ -239,10 +239,30 @@ func stageRejects(ctx context.Context, c *store.Conn, p *Parsed) error {
 // "stage <system>/<entity>" as each begins. It returns the stages made so far also when
 // one fails: the caller drops them.
 func StageAll(ctx context.Context, c *store.Conn, rawDir string, es []*contract.Entity, asOf time.Time, progress func(string)) ([]*Staged, error) {
-	var out []*Staged
-	if len(es) == 0 {
-		return nil, nil
+	ready := make(chan string, len(es))
+	for _, e := range es {
+		ready <- e.System
 	}
+	close(ready)
+	return StageAsReady(ctx, c, rawDir, es, asOf, progress, ready)
+}
+
+// ErrNotReady is StageAsReady's error for an entity whose system never came ready.
+var ErrNotReady = errors.New("its source's snapshot never came into the raw folder")
+
+// StageAsReady stages the entities as StageAll does, system by system as each system's
+// name arrives on ready — the sign that its payloads are complete in rawDir — so that a
+// run stages the snapshots that are in while the others are still being fetched. Within a
+// system the entities are staged in the order of es, and the systems in the order they
+// came. A name sent again is ignored; the caller closes ready when no more will come.
+// The stages are returned in the order of es, nil where an entity was not staged: Historise
+// them in that order, DropAll them either way.
+//
+// The error does not depend on the order the systems came in: it is the first failing
+// entity's in the order of es. After a failure only the entities before it are staged
+// (one of them may fail first); an entity whose system never came is ErrNotReady.
+func StageAsReady(ctx context.Context, c *store.Conn, rawDir string, es []*contract.Entity, asOf time.Time, progress func(string), ready <-chan string) ([]*Staged, error) {
+	out := make([]*Staged, len(es))
 	seen := map[string]bool{}
 	for _, e := range es {
 		if seen[e.Name] { // the stages are named by entity and live side by side
@@ -250,21 +270,101 @@ func StageAll(ctx context.Context, c *store.Conn, rawDir string, es []*contract.
 		}
 		seen[e.Name] = true
 	}
-	next := Start(rawDir, es[0], asOf)
-	for i, e := range es {
+	failed, ferr := len(es), error(nil) // the first failing entity of es, and its error
+	var queue []int                     // entities of systems that came, not yet started
+	came := map[string]bool{}
+	open := true
+	receive := func(sys string, ok bool) {
+		if !ok {
+			open = false
+			return
+		}
+		if came[sys] {
+			return
+		}
+		came[sys] = true
+		for i, e := range es {
+			if e.System == sys {
+				queue = append(queue, i)
+			}
+		}
+	}
+	// pop returns the next entity to stage (one before the failure, if any), -1 if none is
+	// queued; with wait it waits for a system to come until ready is closed.
+	pop := func(wait bool) (int, error) {
+		for {
+			for len(queue) > 0 {
+				i := queue[0]
+				queue = queue[1:]
+				if i < failed {
+					return i, nil
+				}
+			}
+			if !open {
+				return -1, nil
+			}
+			if wait {
+				select {
+				case sys, ok := <-ready:
+					receive(sys, ok)
+				case <-ctx.Done():
+					return -1, ctx.Err()
+				}
+				continue
+			}
+			select {
+			case sys, ok := <-ready:
+				receive(sys, ok)
+			default:
+				return -1, nil
+			}
+		}
+	}
+	var next *Parsed // the entity whose parse has started ahead
+	nextAt := -1
+	defer func() {
+		if next != nil {
+			next.Close()
+		}
+	}()
+	for {
+		if next == nil {
+			i, err := pop(true)
+			if err != nil {
+				return out, err
+			}
+			if i < 0 {
+				break
+			}
+			next, nextAt = Start(rawDir, es[i], asOf), i
+		}
+		cur, at := next, nextAt
+		next = nil
+		if i, err := pop(false); err == nil && i >= 0 {
+			next, nextAt = Start(rawDir, es[i], asOf), i
+		}
+		e := es[at]
 		if progress != nil {
 			progress("stage " + e.System + "/" + e.Name)
 		}
-		cur := next
-		if i+1 < len(es) {
-			next = Start(rawDir, es[i+1], asOf)
-		}
 		s, err := Stage(ctx, c, cur)
 		if err != nil {
-			next.Close()
-			return out, fmt.Errorf("%s/%s: %w", e.System, e.Name, err)
+			failed, ferr = at, fmt.Errorf("%s/%s: %w", e.System, e.Name, err) // at < failed: pop saw to it
+			if next != nil && nextAt > at {
+				next.Close()
+				next = nil
+			}
+			continue
 		}
-		out = append(out, s)
+		out[at] = s
+	}
+	if ferr != nil {
+		return out, ferr
+	}
+	for i, e := range es {
+		if out[i] == nil {
+			return out, fmt.Errorf("%s/%s: %w", e.System, e.Name, ErrNotReady)
+		}
 	}
 	return out, nil
 }
@@ -278,8 +378,14 @@ func LoadAll(ctx context.Context, c *store.Conn, rawDir string, es []*contract.E
 	if err != nil {
 		return nil, err
 	}
+	return HistoriseAll(ctx, c, staged, opt)
+}
+
+// HistoriseAll historises every stage of staged, in order, in one transaction of its own
+// on c, and leaves the stages to the caller to drop.
+func HistoriseAll(ctx context.Context, c *store.Conn, staged []*Staged, opt Options) ([]Result, error) {
 	var out []Result
-	err = c.InTx(ctx, func() error {
+	err := c.InTx(ctx, func() error {
 		for _, s := range staged {
 			res, err := s.Historise(ctx, c, opt)
 			if err != nil {
@@ -295,10 +401,13 @@ func LoadAll(ctx context.Context, c *store.Conn, rawDir string, es []*contract.E
 // Drop removes the entity's stage, rejects and kept keys from c.
 func (s *Staged) Drop(ctx context.Context, c *store.Conn) error { return dropStage(ctx, c, s.p.e) }
 
-// DropAll drops every stage of ss from c and returns what failed.
+// DropAll drops every stage of ss (nil: none) from c and returns what failed.
 func DropAll(ctx context.Context, c *store.Conn, ss []*Staged) error {
 	var errs []error
 	for _, s := range ss {
+		if s == nil {
+			continue // not staged
+		}
 		errs = append(errs, s.Drop(ctx, c))
 	}
 	return errors.Join(errs...)

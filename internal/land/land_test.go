@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +21,9 @@ import (
 	"github.com/dvpsau/vpsau/internal/land"
 	"github.com/dvpsau/vpsau/internal/store"
 	"github.com/dvpsau/vpsau/pipelines/dataflyt"
+	"github.com/dvpsau/vpsau/pipelines/didac"
 	"github.com/dvpsau/vpsau/pipelines/portal"
+	"github.com/dvpsau/vpsau/pipelines/slakt"
 )
 
 var asOf = time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC)
@@ -560,4 +563,100 @@ func TestParsedAhead(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestStageAsReady stages each system's entities as the system comes ready, in any order:
+// the stages come back in the order of the entities, whatever the order of the systems; a
+// system that never comes is an error naming its entity; and of two entities that fail,
+// the error is the first's in the order of the entities, not the first in time.
+func TestStageAsReady(t *testing.T) {
+	es := []*contract.Entity{dataflyt.Vets, slakt.Slaughter, didac.Courses, portal.Visits}
+	files := map[string]string{
+		"vets.csv":      "vet_id,navn,telefon,epost\n5550001,Vet A,,\n5550002,Vet B,,\n",
+		"slaughter.csv": "produsentnr,sesong,antall_lam,andel_lam_fett1,andel_sau_fett1,snittvekt_lam_kg\n3000000001,2025,100,0.01,0.02,20.5\n",
+		"courses.csv":   "person_type,person_id,kurskode,fullfort_dato\nPRODUSENT,3000000001,SAU_VELFERD,2026-03-01\n",
+		"visits.csv":    "besok_id,produsentnr,vet_id,besok_dato\nV1,3000000001,5550001,2026-01-02\nV2,3000000002,5550001,2026-01-03\nV3,3000000003,5550002,2026-01-04\n",
+	}
+	broken := map[string]string{ // a missing column: the file, not a row, is refused
+		"vets.csv":    "vet_id,navn,epost\n5550001,Vet A,\n",
+		"courses.csv": "person_type,person_id,fullfort_dato\nPRODUSENT,3000000001,2026-03-01\n",
+		"visits.csv":  "besok_id,produsentnr,besok_dato\nV1,3000000001,2026-01-02\n",
+	}
+	all := []string{"dataflyt", "slakt", "didac", "portal"}
+	tests := []struct {
+		name    string
+		systems []string // sent on ready, in this order, before it is closed
+		broken  []string // files replaced by their broken version
+		want    string   // the error; "" for every entity staged
+	}{
+		{"in order", all, nil, ""},
+		{"reverse order", []string{"portal", "didac", "slakt", "dataflyt"}, nil, ""},
+		{"a system sent twice", []string{"portal", "portal", "didac", "slakt", "dataflyt", "didac"}, nil, ""},
+		{"a system that never comes", []string{"portal", "didac", "dataflyt"}, nil, "slakt/slaughter: " + land.ErrNotReady.Error()},
+		{"two failures, in order", all, []string{"courses.csv", "visits.csv"}, "didac/courses: courses.csv: missing column: kurskode"},
+		{"two failures, the later one first", []string{"portal", "didac", "slakt", "dataflyt"}, []string{"courses.csv", "visits.csv"}, "didac/courses: courses.csv: missing column: kurskode"},
+		{"two failures apart, in order", all, []string{"vets.csv", "visits.csv"}, "dataflyt/vets: vets.csv: missing column: telefon"},
+		{"two failures apart, the later one first", []string{"portal", "didac", "slakt", "dataflyt"}, []string{"vets.csv", "visits.csv"}, "dataflyt/vets: vets.csv: missing column: telefon"},
+		{"a failure after a system that never comes", []string{"portal"}, []string{"visits.csv"}, "portal/visits: visits.csv: missing column: vet_id"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			_, c := conn(t)
+			raw := t.TempDir()
+			for name, body := range files {
+				if slices.Contains(tt.broken, name) {
+					body = broken[name]
+				}
+				write(t, raw, name, body)
+			}
+			ready := make(chan string, len(tt.systems))
+			for _, s := range tt.systems {
+				ready <- s
+			}
+			close(ready)
+			staged, err := land.StageAsReady(ctx, c, raw, es, asOf, nil, ready)
+			defer land.DropAll(ctx, c, staged)
+			if tt.want != "" {
+				if err == nil || err.Error() != tt.want {
+					t.Fatalf("StageAsReady = %v, want %q", err, tt.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			rs, err := land.HistoriseAll(ctx, c, staged, land.Options{RunID: 1, SysTime: time.Now(), AsOf: asOf})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range rs {
+				got = append(got, fmt.Sprintf("%s/%s %d", r.System, r.Entity, r.Accepted))
+			}
+			want := []string{"dataflyt/vets 2", "slakt/slaughter 1", "didac/courses 1", "portal/visits 3"}
+			if !slices.Equal(got, want) {
+				t.Errorf("historised %v, want %v", got, want)
+			}
+		})
+	}
+	t.Run("cancelled while waiting", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		_, c := conn(t)
+		raw := t.TempDir()
+		for name, body := range files {
+			write(t, raw, name, body)
+		}
+		ready := make(chan string, 1)
+		ready <- "portal" // and nothing more, never closed
+		go func() { time.Sleep(100 * time.Millisecond); cancel() }()
+		staged, err := land.StageAsReady(ctx, c, raw, es, asOf, nil, ready)
+		defer land.DropAll(context.Background(), c, staged)
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("StageAsReady = %v, want context.Canceled", err)
+		}
+		if staged[3] == nil {
+			t.Error("visits, whose system came, was not staged before the wait")
+		}
+	})
 }

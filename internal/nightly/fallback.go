@@ -1,7 +1,6 @@
 package nightly
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"github.com/dvpsau/vpsau/internal/contract"
 	"github.com/dvpsau/vpsau/internal/files"
 	"github.com/dvpsau/vpsau/internal/land"
-	"github.com/dvpsau/vpsau/internal/store"
 )
 
 // fetchedFile, in a run's raw folder, records when each system's payloads were fetched
@@ -59,20 +57,10 @@ func clearPayloads(rawDir string, es []*contract.Entity) {
 	}
 }
 
-// fallback copies the system's payloads from the latest successful run whose copy of them
-// is younger than maxAge into rawDir, and says which run and when they were fetched.
-func fallback(ctx context.Context, c *store.Conn, rawRoot, rawDir, system string, es []*contract.Entity, now time.Time, maxAge time.Duration) (int64, time.Time, error) {
-	rows, err := c.Query(ctx, `SELECT run_id FROM ops.run WHERE status = 'succeeded' ORDER BY run_id DESC LIMIT 50`)
-	if err != nil {
-		return 0, time.Time{}, err
-	}
-	var runs []int64
-	for rows.Next() {
-		var id int64
-		rows.Scan(&id)
-		runs = append(runs, id)
-	}
-	rows.Close()
+// fallback copies the system's payloads from the latest of runs (the ledger's successful
+// runs, newest first) whose copy of them is younger than maxAge into rawDir, and says which
+// run and when they were fetched.
+func fallback(rawRoot, rawDir, system string, es []*contract.Entity, runs []int64, now time.Time, maxAge time.Duration) (int64, time.Time, error) {
 	for _, id := range runs {
 		dir := filepath.Join(rawRoot, fmt.Sprintf("run-%06d", id))
 		at, ok := readFetched(dir)[system]

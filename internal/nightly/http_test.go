@@ -3,7 +3,11 @@ package nightly
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -147,4 +151,64 @@ func fakeSources(t testing.TB, inbox string, opt fakesrc.Options, with func(*fet
 		sources[sys] = c
 	}
 	return sources
+}
+
+// TestStagedWhileFetching: over HTTP a system's entities are staged as soon as its
+// snapshot is in, while another system's pull goes on. Slaktedatabasen holds its first
+// page back until the run has begun staging — which a run that fetched every snapshot
+// before staging any would never do: the page would go after 20 s, and the test fail.
+func TestStagedWhileFetching(t *testing.T) {
+	ctx := context.Background()
+	asOf := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	inbox := t.TempDir()
+	if _, err := generate.Inbox(inbox, generate.Config{Scale: 0.01, Seed: 5, AsOf: asOf}); err != nil {
+		t.Fatal(err)
+	}
+	staging := make(chan struct{})
+	var once sync.Once
+	heldBack := make(chan bool, 1) // true once the page went because staging had begun
+	sources := fakeSources(t, inbox, fakesrc.Options{ClientID: "id", ClientSecret: "secret",
+		Fault: fakesrc.OnPath("/v1/slaughter", fakesrc.OnPage(1, fakesrc.First(1, func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				select {
+				case <-staging:
+					heldBack <- true
+				case <-time.After(20 * time.Second):
+					heldBack <- false
+				}
+				next.ServeHTTP(w, r)
+			})
+		})))}, nil)
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "x.duckdb"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var stagedFirst []string // what was staged before the slaughter's snapshot was in
+	sum, err := Run(ctx, db, Options{AsOf: asOf, Out: t.TempDir(), RawRoot: t.TempDir(), Rules: rules.Defaults(), Guard: DefaultGuard,
+		Sources: sources, NoReport: true, Progress: func(s string) {
+			if e, ok := strings.CutPrefix(s, "stage "); ok {
+				if len(heldBack) == 0 {
+					stagedFirst = append(stagedFirst, e)
+				}
+				once.Do(func() { close(staging) })
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case byStaging := <-heldBack:
+		if !byStaging {
+			t.Error("the slaughter's first page waited 20 s: nothing was staged while it was held back")
+		}
+	default:
+		t.Fatal("the slaughter's first page was never asked for")
+	}
+	if len(stagedFirst) == 0 || slices.Contains(stagedFirst, "slakt/slaughter") {
+		t.Errorf("staged before the slaughter's snapshot was in: %v", stagedFirst)
+	}
+	if len(sum.Sources) != len(Entities()) {
+		t.Errorf("%d sources landed, want %d", len(sum.Sources), len(Entities()))
+	}
 }

@@ -201,86 +201,51 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 		}
 	}()
 
-	// Fetch: every source's snapshot into the run's raw folder.
+	// Fetch every source's snapshot into the run's raw folder, and stage every entity's
+	// rows before the transaction, each in a temp table committed on its own (land.Stage:
+	// the transaction historises committed rows twice as fast as rows it appended itself).
+	// A system's entities are staged as soon as its snapshot is in, while the others are
+	// still being fetched (fetchAndStage); Go parses an entity in a goroutine while its rows
+	// are appended. The stages are scratch, dropped once the transaction has ended either way.
 	progress("fetch")
 	t0 := opt.Now()
 	rawDir := opt.Replay
 	entities := Entities()
+	var staged []*land.Staged
+	defer func() { // after a failure; a run that commits drops them at once
+		if derr := land.DropAll(context.WithoutCancel(ctx), c, staged); derr != nil {
+			log.Warn("stage not dropped", "error", derr.Error())
+		}
+	}()
+	tLand := t0 // when staging began: over HTTP, while the fetch goes on (stage land overlaps fetch)
 	if rawDir == "" {
 		rawDir = filepath.Join(opt.RawRoot, fmt.Sprintf("run-%06d", sum.RunID))
 		if err := os.MkdirAll(rawDir, 0o755); err != nil {
 			return sum, fmt.Errorf("raw: %w", err)
 		}
-		clients := map[string]*fetch.Client{}
-		for sys, cfg := range opt.Sources {
-			clients[sys] = fetch.New(sys, cfg, log)
+		var f fetched
+		staged, f, tLand, err = fetchAndStage(ctx, c, opt, log, rawDir, entities, progress)
+		sum.Intake, sum.Stale = f.intake, f.stale
+		sum.Stages["fetch"] = f.took
+		if f.err != nil {
+			return sum, f.err
 		}
-		fetched := map[string]time.Time{}
-		pulled := map[string]intake.SystemResult{} // over HTTP: every system at once, then one by one below
-		if opt.Inbox == "" {
-			for _, r := range intake.FromHTTPSystems(ctx, rawDir, clients, entities, log, opt.Now) {
-				pulled[r.System] = r
-			}
+		if tLand.IsZero() { // nothing staged
+			tLand = t0
 		}
-		for _, sys := range systems(entities) {
-			es := entitiesOf(entities, sys)
-			var st intake.Stats
-			var at time.Time // when the system's snapshot was fetched
-			if opt.Inbox != "" {
-				st, err = intake.FromInbox(opt.Inbox, rawDir, es)
-				at = opt.Now()
-			} else {
-				st, err, at = pulled[sys].Stats, pulled[sys].Err, pulled[sys].Fetched
-			}
-			sum.Intake.Files += st.Files
-			sum.Intake.Bytes += st.Bytes
-			if err == nil {
-				fetched[sys] = at
-				continue
-			}
-			maxAge := opt.Fallback[sys]
-			if maxAge <= 0 {
-				return sum, fmt.Errorf("fetch: %w", err)
-			}
-			run, at, ferr := fallback(ctx, c, opt.RawRoot, rawDir, sys, es, opt.Now(), maxAge)
-			if ferr != nil {
-				return sum, fmt.Errorf("fetch: %w; no fallback: %v", err, ferr)
-			}
-			fetched[sys] = at
-			sum.Stale = append(sum.Stale, StaleSource{System: sys, FromRun: run, FetchedAt: at, Reason: err.Error()})
-			log.Warn("source down: using its last snapshot", "source", sys, "from_run", run, "fetched_at", at.Format(time.RFC3339), "error", err.Error())
-		}
-		if err := writeFetched(rawDir, fetched); err != nil {
-			return sum, fmt.Errorf("raw: %w", err)
-		}
-		if err := intake.Sync(rawDir); err != nil {
-			return sum, err
-		}
+	} else {
+		stage("fetch", t0)
+		staged, err = land.StageAll(ctx, c, rawDir, entities, opt.AsOf, progress)
 	}
-	stage("fetch", t0)
+	if err != nil {
+		return sum, fmt.Errorf("land %w", err)
+	}
 
 	sum.SysTime, err = nextSysTime(ctx, c, opt.Now())
 	if err != nil {
 		return sum, err
 	}
 	receivers := receiver.All()
-
-	// Stage every entity's rows before the transaction, each in a temp table committed on
-	// its own (land.Stage: the transaction historises committed rows twice as fast as rows
-	// it appended itself). Go parses an entity in a goroutine while its rows are appended.
-	// The stages are scratch, dropped once the transaction has ended either way.
-	tLand := opt.Now()
-	staged, err := land.StageAll(ctx, c, rawDir, entities, opt.AsOf, progress)
-	dropStages := func() {
-		if derr := land.DropAll(context.WithoutCancel(ctx), c, staged); derr != nil {
-			log.Warn("stage not dropped", "error", derr.Error())
-		}
-		staged = nil
-	}
-	defer dropStages() // after a failure; a run that commits drops them at once
-	if err != nil {
-		return sum, fmt.Errorf("land %w", err)
-	}
 
 	// Land, compute, store the receivers' rows and audit: all in one transaction.
 	var committing time.Time
@@ -355,7 +320,10 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 		return sum, err
 	}
 	stage("commit", committing) // the transaction's commit: its write-ahead log, or DuckDB's checkpoint instead for a large night
-	dropStages()
+	if derr := land.DropAll(context.WithoutCancel(ctx), c, staged); derr != nil {
+		log.Warn("stage not dropped", "error", derr.Error())
+	}
+	staged = nil
 
 	// Export and publish: stage every receiver's delta after its watermark, then publish
 	// them all.
