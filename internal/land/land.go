@@ -244,7 +244,8 @@ func StageAll(ctx context.Context, c *store.Conn, rawDir string, es []*contract.
 		ready <- e.System
 	}
 	close(ready)
-	return StageAsReady(ctx, c, rawDir, es, asOf, progress, ready)
+	staged, _, err := StageAsReady(ctx, c, rawDir, es, asOf, progress, ready)
+	return staged, err
 }
 
 // ErrNotReady is StageAsReady's error for an entity whose system never came ready.
@@ -256,17 +257,22 @@ var ErrNotReady = errors.New("its source's snapshot never came into the raw fold
 // system the entities are staged in the order of es, and the systems in the order they
 // came. A name sent again is ignored; the caller closes ready when no more will come.
 // The stages are returned in the order of es, nil where an entity was not staged: Historise
-// them in that order, DropAll them either way.
+// them in that order, DropAll them either way. busy is the time it spent staging, not
+// waiting for a system to come.
 //
-// The error does not depend on the order the systems came in: it is the first failing
-// entity's in the order of es. After a failure only the entities before it are staged
-// (one of them may fail first); an entity whose system never came is ErrNotReady.
-func StageAsReady(ctx context.Context, c *store.Conn, rawDir string, es []*contract.Entity, asOf time.Time, progress func(string), ready <-chan string) ([]*Staged, error) {
+// The error does not depend on the order the systems came in: it is the first entity's
+// in the order of es that failed to stage. After a failure only the entities before it
+// are staged (one of them may fail first). Only when none failed is an entity whose system
+// never came an error, ErrNotReady.
+func StageAsReady(ctx context.Context, c *store.Conn, rawDir string, es []*contract.Entity, asOf time.Time, progress func(string), ready <-chan string) (_ []*Staged, busy time.Duration, _ error) {
+	start := time.Now()
+	var waited time.Duration
+	defer func() { busy = time.Since(start) - waited }()
 	out := make([]*Staged, len(es))
 	seen := map[string]bool{}
 	for _, e := range es {
 		if seen[e.Name] { // the stages are named by entity and live side by side
-			return nil, fmt.Errorf("%s/%s: two entities of that name", e.System, e.Name)
+			return nil, 0, fmt.Errorf("%s/%s: two entities of that name", e.System, e.Name)
 		}
 		seen[e.Name] = true
 	}
@@ -304,12 +310,14 @@ func StageAsReady(ctx context.Context, c *store.Conn, rawDir string, es []*contr
 				return -1, nil
 			}
 			if wait {
+				t0 := time.Now()
 				select {
 				case sys, ok := <-ready:
 					receive(sys, ok)
 				case <-ctx.Done():
 					return -1, ctx.Err()
 				}
+				waited += time.Since(t0)
 				continue
 			}
 			select {
@@ -331,7 +339,7 @@ func StageAsReady(ctx context.Context, c *store.Conn, rawDir string, es []*contr
 		if next == nil {
 			i, err := pop(true)
 			if err != nil {
-				return out, err
+				return out, 0, err
 			}
 			if i < 0 {
 				break
@@ -359,14 +367,14 @@ func StageAsReady(ctx context.Context, c *store.Conn, rawDir string, es []*contr
 		out[at] = s
 	}
 	if ferr != nil {
-		return out, ferr
+		return out, 0, ferr
 	}
 	for i, e := range es {
 		if out[i] == nil {
-			return out, fmt.Errorf("%s/%s: %w", e.System, e.Name, ErrNotReady)
+			return out, 0, fmt.Errorf("%s/%s: %w", e.System, e.Name, ErrNotReady)
 		}
 	}
-	return out, nil
+	return out, 0, nil
 }
 
 // LoadAll lands the entities as a run does, without the rest of the run: all staged

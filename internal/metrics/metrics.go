@@ -35,7 +35,7 @@ func New() *Metrics {
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		duration: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vpsau_run_stage_seconds",
-			Help: "How long each stage of the last successful run took."}, []string{"stage"}),
+			Help: "How long each stage of the last successful run took (land's staging overlaps fetch: the stages may add up to more than the run)."}, []string{"stage"}),
 		rows: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vpsau_source_rows",
 			Help: "Rows read per source entity in the last successful run."}, []string{"source"}),
 		rejects: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vpsau_source_rejects",

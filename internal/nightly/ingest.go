@@ -26,28 +26,28 @@ type fetched struct {
 // (fetchAll) and stages each system's entities on c as soon as that system's snapshot is
 // in (land.StageAsReady): over HTTP the systems take unequal times (at generator scale 10
 // the portal's and Didac's snapshots are in after 1.3–1.9 s, the slaughter's after 4.4 s),
-// and landing the first ones meanwhile uses the core the pulls leave free. It returns
-// what was staged — the caller drops it, also on an error — what the fetch came to, when
-// the first stage began (zero if none did), and the staging's error. A fetch that fails
-// stops the staging (its error is then beside the point: the fetch's is the run's).
-func fetchAndStage(ctx context.Context, c *store.Conn, opt Options, log *slog.Logger, rawDir string, es []*contract.Entity, progress func(string)) (staged []*land.Staged, f fetched, stagedFrom time.Time, err error) {
-	runs, err := succeededRuns(ctx, c) // read now: c stages while the fetch goes on
-	if err != nil {
-		return nil, f, stagedFrom, fmt.Errorf("ledger: %w", err)
+// and staging the first ones meanwhile uses time the pulls leave free. It returns what was
+// staged — the caller drops it, also on an error —, what the fetch came to, how long the
+// staging was busy (not waiting for a snapshot), and the staging's error. A fetch that
+// fails stops the staging, and its error is the run's (f.err: the staging's is then beside
+// the point).
+func fetchAndStage(ctx context.Context, c *store.Conn, opt Options, log *slog.Logger, rawDir string, es []*contract.Entity, progress func(string)) (staged []*land.Staged, f fetched, busy time.Duration, err error) {
+	var runs []int64
+	if len(opt.Fallback) > 0 {
+		// Read now: c stages while the fetch goes on.
+		if runs, err = succeededRuns(ctx, c); err != nil {
+			f.err = fmt.Errorf("ledger: %w", err)
+			return nil, f, 0, nil
+		}
 	}
 	stageCtx, abort := context.WithCancel(ctx)
 	defer abort()
 	ready := make(chan string, len(systems(es)))
 	done := make(chan fetched, 1)
 	go func() { done <- fetchAll(ctx, opt, log, rawDir, es, runs, ready, abort) }()
-	staged, err = land.StageAsReady(stageCtx, c, rawDir, es, opt.AsOf, func(s string) {
-		if stagedFrom.IsZero() {
-			stagedFrom = opt.Now()
-		}
-		progress(s)
-	}, ready)
+	staged, busy, err = land.StageAsReady(stageCtx, c, rawDir, es, opt.AsOf, progress, ready)
 	f = <-done
-	return staged, f, stagedFrom, err
+	return staged, f, busy, err
 }
 
 // succeededRuns lists the ledger's latest successful runs, newest first: where a source
@@ -79,6 +79,22 @@ func succeededRuns(ctx context.Context, c *store.Conn) ([]int64, error) {
 func fetchAll(ctx context.Context, opt Options, log *slog.Logger, rawDir string, es []*contract.Entity, runs []int64, ready chan<- string, abort func()) (f fetched) {
 	defer close(ready)
 	t0 := opt.Now()
+	defer func() {
+		f.took = opt.Now().Sub(t0)
+		// The stale sources in the order of es, as the ledger shows them.
+		var stale []StaleSource
+		for _, sys := range systems(es) {
+			for _, s := range f.stale {
+				if s.System == sys {
+					stale = append(stale, s)
+				}
+			}
+		}
+		f.stale = stale
+		if f.err != nil {
+			abort()
+		}
+	}()
 	var mu sync.Mutex
 	at := map[string]time.Time{} // when each system's snapshot was fetched
 	failed := map[string]error{}
@@ -134,24 +150,10 @@ func fetchAll(ctx context.Context, opt Options, log *slog.Logger, rawDir string,
 			return f
 		}
 	}
-	// The stale sources in the order of es, as the ledger shows them.
-	var stale []StaleSource
-	for _, sys := range systems(es) {
-		for _, s := range f.stale {
-			if s.System == sys {
-				stale = append(stale, s)
-			}
-		}
-	}
-	f.stale = stale
 	if err := writeFetched(rawDir, at); err != nil {
 		f.err = fmt.Errorf("raw: %w", err)
 	} else if err := intake.Sync(rawDir); err != nil {
 		f.err = err
 	}
-	if f.err != nil {
-		abort()
-	}
-	f.took = opt.Now().Sub(t0)
 	return f
 }

@@ -217,25 +217,26 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 			log.Warn("stage not dropped", "error", derr.Error())
 		}
 	}()
-	tLand := t0 // when staging began: over HTTP, while the fetch goes on (stage land overlaps fetch)
+	// The land stage's time is the staging's while it was busy (it overlaps the fetch's,
+	// so that the stages can add up to more than the run took), then the historising's.
+	var staging time.Duration
 	if rawDir == "" {
 		rawDir = filepath.Join(opt.RawRoot, fmt.Sprintf("run-%06d", sum.RunID))
 		if err := os.MkdirAll(rawDir, 0o755); err != nil {
 			return sum, fmt.Errorf("raw: %w", err)
 		}
 		var f fetched
-		staged, f, tLand, err = fetchAndStage(ctx, c, opt, log, rawDir, entities, progress)
+		staged, f, staging, err = fetchAndStage(ctx, c, opt, log, rawDir, entities, progress)
 		sum.Intake, sum.Stale = f.intake, f.stale
 		sum.Stages["fetch"] = f.took
 		if f.err != nil {
 			return sum, f.err
 		}
-		if tLand.IsZero() { // nothing staged
-			tLand = t0
-		}
 	} else {
 		stage("fetch", t0)
+		t0 := opt.Now()
 		staged, err = land.StageAll(ctx, c, rawDir, entities, opt.AsOf, progress)
+		staging = opt.Now().Sub(t0)
 	}
 	if err != nil {
 		return sum, fmt.Errorf("land %w", err)
@@ -250,7 +251,7 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 	// Land, compute, store the receivers' rows and audit: all in one transaction.
 	var committing time.Time
 	err = c.InTx(ctx, func() error {
-		t0 := tLand
+		t0 := opt.Now().Add(-staging)
 		lopt := land.Options{RunID: sum.RunID, SysTime: sum.SysTime, AsOf: opt.AsOf}
 		for i, e := range entities {
 			progress("land " + e.System + "/" + e.Name)
