@@ -199,6 +199,13 @@ func TestReplay(t *testing.T) {
 	if !strings.Contains(stdout, "replay of "+raw) {
 		t.Errorf("summary does not say it replayed:\n%s", stdout)
 	}
+	// A mistyped folder is named as what is wrong, not as a source's missing file.
+	typo := filepath.Join(db+".raw", "run-000009")
+	code, stdout, stderr = vpsau(t, night1.Add(2*time.Hour), "run", "--replay", typo, "--as-of", "2027-01-04", "--db", db, "--out", out)
+	want := "vpsau run: run 3 failed: replay: " + typo + " is not a run's raw folder (<db>.raw/run-NNNNNN); nothing was published\n"
+	if code == 0 || stderr != want {
+		t.Errorf("replay of a folder that is not there: exit %d, stderr %q; want %q", code, stderr, want)
+	}
 }
 
 // TestDemo runs `vpsau run --demo` end to end (at a small scale so that it is quick): it

@@ -234,6 +234,10 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 		}
 	} else {
 		stage("fetch", t0)
+		if st, err := os.Stat(rawDir); err != nil || !st.IsDir() {
+			// Not "producers.csv: missing": the folder itself is what is wrong.
+			return sum, fmt.Errorf("replay: %s is not a run's raw folder (<db>.raw/run-NNNNNN)", rawDir)
+		}
 		t0 := opt.Now()
 		staged, err = land.StageAll(ctx, c, rawDir, entities, opt.AsOf, progress)
 		staging = opt.Now().Sub(t0)
