@@ -61,6 +61,24 @@ func (c *Columns) cell(i, j int) int {
 	return i*len(c.names) + j
 }
 
+// reserve makes room for n items in all, so that the cells are not copied as they grow
+// (BenchmarkDecodePageColumns: 3.8–3.9 → 3.0–3.2 ms, 2.8 MB → 0.67 MB a page) — but for no
+// more cells than take twice the body's bytes: a page whose first item is "{}" says little
+// of the others.
+func (c *Columns) reserve(n, bodyBytes int) {
+	const cellBytes = 17 // a string's header and a state byte
+	n = min(n, 2*bodyBytes/(cellBytes*max(len(c.names), 1)))
+	need := n * len(c.names)
+	if need <= cap(c.cells) {
+		return
+	}
+	cells := make([]string, len(c.cells), need)
+	copy(cells, c.cells)
+	state := make([]byte, len(c.state), need)
+	copy(state, c.state)
+	c.cells, c.state = cells, state
+}
+
 // addItem makes room for one more item, every column absent, and returns its first cell.
 func (c *Columns) addItem() int {
 	base := len(c.cells)
@@ -163,6 +181,7 @@ type pageDecoder struct {
 	pos   map[string]int // when set, the only members kept, by their column in cols
 	cols  *Columns       // with pos: the items decoded so far
 	base  int            // with pos: the current item's first cell in cols
+	first int            // with pos: where the first item begins, to size cols by it
 
 	// The members of the item before, by position, and whether items keep them: items
 	// nearly always list their members in one order, and a key that is where it was in
@@ -395,6 +414,12 @@ func (d *pageDecoder) item(n, width int) (map[string]*string, error) {
 	var vals []string // one allocation for many values' cells
 	switch {
 	case d.cols != nil:
+		switch d.cols.n {
+		case 0:
+			d.first = d.i - 1
+		case 1: // the page's items take about as many bytes as its first: room for them at once
+			d.cols.reserve(2+(len(d.src)-d.i)/max(d.i-1-d.first, 1), len(d.src))
+		}
 		d.base = d.cols.addItem()
 	case !d.check:
 		item = make(map[string]*string, width)

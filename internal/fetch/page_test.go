@@ -288,3 +288,55 @@ func TestDecodePageColumnsAskedTwice(t *testing.T) {
 		t.Fatalf("DecodePageColumns with a column twice: %v, want an error naming it", err)
 	}
 }
+
+// TestColumnsReserved: the cells are sized by the page's first item — once, for the
+// items the rest of the body holds if they are as long — but never beyond twice the
+// body's bytes, whatever the first item says; and the items decode the same either way.
+func TestColumnsReserved(t *testing.T) {
+	item := func(i int) string { return fmt.Sprintf(`{"a":"%d","b":null,"c":"%s"}`, i, strings.Repeat("x", 40)) }
+	page := func(first string, n int) []byte {
+		var b strings.Builder
+		b.WriteString(`{"items":[`)
+		if first != "" {
+			b.WriteString(first)
+		}
+		for i := range n {
+			if i > 0 || first != "" {
+				b.WriteString(",")
+			}
+			b.WriteString(item(i))
+		}
+		b.WriteString(`],"next_page_token":""}`)
+		return []byte(b.String())
+	}
+	tests := []struct {
+		name               string
+		body               []byte
+		minItems, maxItems int // the cells' room, in items (0: no claim)
+	}{
+		{"items alike", page("", 1000), 1000, 1100}, // the first item is the shortest; appends alone leave room for 1194
+		{"a first item of no members", page("{}", 1000), 0, 0},
+		{"a long first item", page(`{"a":"`+strings.Repeat("y", 5000)+`"}`, 1000), 0, 0},
+		{"one item", page("", 1), 0, 0},
+		{"no item", page("", 0), 0, 0},
+	}
+	cols := []string{"a", "c", "absent"}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			items, next, err := DecodePage(tt.body)
+			checkColumns(t, tt.body, items, next, err, cols)
+			c, _, err := DecodePageColumns(tt.body, cols)
+			if err != nil {
+				t.Fatal(err)
+			}
+			room := cap(c.cells) / len(cols)
+			if room < tt.minItems || tt.maxItems > 0 && room > tt.maxItems {
+				t.Errorf("room for %d items, want %d to %d", room, tt.minItems, tt.maxItems)
+			}
+			// Growing by appends may double past the body; the reservation itself may not.
+			if bytes := cap(c.cells) * 17; bytes > 2*len(tt.body) && room > 2*c.Len()+8 {
+				t.Errorf("cells of %d bytes (room for %d items, %d decoded) for a body of %d bytes", bytes, room, c.Len(), len(tt.body))
+			}
+		})
+	}
+}
