@@ -27,9 +27,9 @@ type decoded struct {
 // page is two blocks of memory, not a map per item. Values share the body's memory, as
 // DecodePage's do.
 type Columns struct {
-	names []string
+	width int      // columns asked for
 	n     int      // items
-	cells []string // item by item: item i's column j at i*len(names)+j
+	cells []string // item by item: item i's column j at i*width+j
 	state []byte   // per cell: cellAbsent, cellNull or cellValue
 }
 
@@ -55,10 +55,10 @@ func (c *Columns) Get(i, j int) (string, bool) {
 // cell is the index of item i's column j; a column out of range panics rather than reads
 // the next item's cells.
 func (c *Columns) cell(i, j int) int {
-	if uint(j) >= uint(len(c.names)) {
-		panic(fmt.Sprintf("fetch.Columns: column %d of %d", j, len(c.names)))
+	if uint(j) >= uint(c.width) {
+		panic(fmt.Sprintf("fetch.Columns: column %d of %d", j, c.width))
 	}
-	return i*len(c.names) + j
+	return i*c.width + j
 }
 
 // reserve makes room for n items in all, so that the cells are not copied as they grow
@@ -67,8 +67,8 @@ func (c *Columns) cell(i, j int) int {
 // of the others.
 func (c *Columns) reserve(n, bodyBytes int) {
 	const cellBytes = 17 // a string's header and a state byte
-	n = min(n, 2*bodyBytes/(cellBytes*max(len(c.names), 1)))
-	need := n * len(c.names)
+	n = min(n, 2*bodyBytes/(cellBytes*max(c.width, 1)))
+	need := n * c.width
 	if need <= cap(c.cells) {
 		return
 	}
@@ -82,7 +82,7 @@ func (c *Columns) reserve(n, bodyBytes int) {
 // addItem makes room for one more item, every column absent, and returns its first cell.
 func (c *Columns) addItem() int {
 	base := len(c.cells)
-	w := len(c.names)
+	w := c.width
 	c.cells = append(c.cells, make([]string, w)...)
 	c.state = append(c.state, make([]byte, w)...)
 	c.n++
@@ -143,10 +143,7 @@ func decodeBody(body []byte, check bool, pos map[string]int) (decoded, error) {
 	// columns), and a copy of each cost more than the decoding.
 	d := pageDecoder{src: unsafe.String(unsafe.SliceData(body), len(body)), keys: make(map[string]string), nulls: make(map[string]string), check: check, pos: pos}
 	if pos != nil && !check {
-		d.cols = &Columns{names: make([]string, len(pos))}
-		for c, j := range pos {
-			d.cols.names[j] = c
-		}
+		d.cols = &Columns{width: len(pos)}
 	}
 	p, err := d.page()
 	p.cols = d.cols
