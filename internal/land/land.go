@@ -579,6 +579,7 @@ func (p *Parsed) parse(rawDir string, asOf time.Time) {
 	}
 	keys := newKeyFilter(size)
 	var ord int64
+	var pages *pageReader // made at the first HTTP page
 	for _, pl := range p.payloads {
 		row := func(pr *contract.Parser, line int64, raw []string, rowErr error) error {
 			p.read++
@@ -619,9 +620,11 @@ func (p *Parsed) parse(rawDir string, asOf time.Time) {
 		}
 		var err error
 		if pl.JSON {
-			var items *fetch.Columns
-			if items, err = decodePage(filepath.Join(rawDir, filepath.FromSlash(pl.Name)), e); err == nil {
-				err = pageRows(items, e, asOf, row)
+			if pages == nil {
+				pages, err = newPageReader(e, asOf)
+			}
+			if err == nil {
+				err = pages.read(filepath.Join(rawDir, filepath.FromSlash(pl.Name)), row)
 			}
 		} else {
 			err = readFile(rawDir, pl, e, asOf, row)
@@ -700,35 +703,47 @@ func (p *Parsed) Close() {
 // column order, or the error that kept it from being split into fields.
 type rowFunc func(pr *contract.Parser, line int64, raw []string, rowErr error) error
 
-// decodePage reads one stored JSON page and decodes the entity's columns of its items: its
-// fields in order (fieldNames), then "_error".
-func decodePage(path string, e *contract.Entity) (*fetch.Columns, error) {
+// pageReader reads an entity's stored HTTP pages: it asks each page for the entity's
+// fields in order, then errorMember, and parses them with one parser for all the pages.
+type pageReader struct {
+	e      *contract.Entity
+	cols   []string // the fields, then errorMember
+	errCol int      // errorMember's position in cols
+	pr     *contract.Parser
+}
+
+func newPageReader(e *contract.Entity, asOf time.Time) (*pageReader, error) {
+	cols := make([]string, len(e.Fields), len(e.Fields)+1)
+	for i, f := range e.Fields {
+		cols[i] = f.Name
+	}
+	pr, err := e.NewParser(cols, asOf) // an item's members are its row's columns by name
+	if err != nil {
+		return nil, err
+	}
+	return &pageReader{e: e, cols: append(cols, errorMember), errCol: len(cols), pr: pr}, nil
+}
+
+// read decodes the stored page at path and calls fn per item (rows).
+func (r *pageReader) read(path string, fn rowFunc) error {
 	// A page is decoded whole, into memory of its own: the rows' strings share it.
 	body, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if strings.HasSuffix(path, PageExt) {
 		if body, err = pageDecoder().DecodeAll(body, nil); err != nil {
-			return nil, fmt.Errorf("stored page damaged: %w", err)
+			return fmt.Errorf("stored page damaged: %w", err)
 		}
 	}
-	items, _, err := fetch.DecodePageColumns(body, append(fieldNames(e), errorMember))
+	items, _, err := fetch.DecodePageColumns(body, r.cols)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := columnsPresent(items, e); err != nil {
-		return nil, err
+	if err := r.columnsPresent(items); err != nil {
+		return err
 	}
-	return items, nil
-}
-
-func fieldNames(e *contract.Entity) []string {
-	names := make([]string, len(e.Fields), len(e.Fields)+1)
-	for i, f := range e.Fields {
-		names[i] = f.Name
-	}
-	return names
+	return r.rows(items, fn)
 }
 
 // readFile reads one file-drop file, binding a parser to its header, and calls fn per row.
@@ -759,34 +774,27 @@ func readFile(rawDir string, p Payload, e *contract.Entity, asOf time.Time, fn r
 // into fields; its value says why.
 const errorMember = "_error"
 
-// pageRows calls fn per item of a decoded page (decodePage): an item's members are its
-// row's columns by name (a missing member or null is an empty value; other members are
-// ignored); the "line" of an item is its 1-based position in the page. An item with an
-// "_error" member is a row the source could not split into fields: a reject with that
-// reason.
-func pageRows(items *fetch.Columns, e *contract.Entity, asOf time.Time, fn rowFunc) error {
-	header := fieldNames(e)
-	pr, err := e.NewParser(header, asOf)
-	if err != nil {
-		return err
-	}
-	errCol := len(header) // decodePage asks for the fields, then errorMember
-	raw := make([]string, len(header))
+// rows calls fn per item of a decoded page: an item's members are its row's columns by
+// name (a missing member or null is an empty value; other members are ignored); the
+// "line" of an item is its 1-based position in the page. An item with an "_error" member
+// is a row the source could not split into fields: a reject with that reason.
+func (r *pageReader) rows(items *fetch.Columns, fn rowFunc) error {
+	raw := make([]string, r.errCol)
 	for n := range items.Len() {
-		if items.Has(n, errCol) {
+		if items.Has(n, r.errCol) {
 			reason := "malformed row"
-			if msg, ok := items.Get(n, errCol); ok {
+			if msg, ok := items.Get(n, r.errCol); ok {
 				reason = "malformed row: " + msg
 			}
-			if err := fn(pr, int64(n+1), nil, errors.New(reason)); err != nil {
+			if err := fn(r.pr, int64(n+1), nil, errors.New(reason)); err != nil {
 				return err
 			}
 			continue
 		}
-		for i := range header {
+		for i := range raw {
 			raw[i], _ = items.Get(n, i)
 		}
-		if err := fn(pr, int64(n+1), raw, nil); err != nil {
+		if err := fn(r.pr, int64(n+1), raw, nil); err != nil {
 			return err
 		}
 	}
@@ -797,13 +805,12 @@ func pageRows(items *fetch.Columns, e *contract.Entity, asOf time.Time, fn rowFu
 // source file's column names (a null value is an empty cell), so a column the entity needs
 // that no item of the page has is a column the source's file lacks — the whole page is
 // refused rather than every row read as empty there.
-func columnsPresent(items *fetch.Columns, e *contract.Entity) error {
+func (r *pageReader) columnsPresent(items *fetch.Columns) error {
 	// Items the source could not split ("_error") hold only the fields it could: they say
 	// nothing of the file's columns, and are rejects of their own.
-	errCol := len(e.Fields)
 	var good []int
 	for n := range items.Len() {
-		if !items.Has(n, errCol) {
+		if !items.Has(n, r.errCol) {
 			good = append(good, n)
 		}
 	}
@@ -811,7 +818,7 @@ func columnsPresent(items *fetch.Columns, e *contract.Entity) error {
 		return nil
 	}
 	var missing []string
-	for j, f := range e.Fields {
+	for j, f := range r.e.Fields {
 		if f.Absent {
 			continue
 		}
