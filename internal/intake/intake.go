@@ -152,34 +152,30 @@ type SystemResult struct {
 }
 
 // FromHTTPSystems pulls the entities of every source system over HTTP as FromHTTP does,
-// the systems side by side, and returns each system's outcome in the order the systems
-// first appear in entities: a run decides per system what a failure means (its last
-// snapshot may stand in). now tells each system's fetch time. done, when not nil, is
-// called with each system's outcome as soon as it has one, from the goroutine that pulled
-// it: a run starts landing a system's snapshot while the others are still on their way.
-func FromHTTPSystems(ctx context.Context, rawDir string, clients map[string]*fetch.Client, entities []*contract.Entity, log *slog.Logger, now func() time.Time, done func(SystemResult)) []SystemResult {
-	var out []SystemResult
+// the systems side by side, and calls done with each system's outcome as soon as it has
+// one, from the goroutine that pulled it: a run decides per system what a failure means
+// (its last snapshot may stand in) and starts landing a system's snapshot while the
+// others are still on their way. now tells each system's fetch time. It returns when
+// every system's done has returned.
+func FromHTTPSystems(ctx context.Context, rawDir string, clients map[string]*fetch.Client, entities []*contract.Entity, log *slog.Logger, now func() time.Time, done func(SystemResult)) {
+	var order []string
 	bySystem := map[string][]*contract.Entity{}
 	for _, e := range entities {
 		if _, ok := bySystem[e.System]; !ok {
-			out = append(out, SystemResult{System: e.System})
+			order = append(order, e.System)
 		}
 		bySystem[e.System] = append(bySystem[e.System], e)
 	}
 	var wg sync.WaitGroup
-	for i := range out {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out[i].Stats, out[i].Err = FromHTTP(ctx, rawDir, clients, bySystem[out[i].System], log)
-			out[i].Fetched = now()
-			if done != nil {
-				done(out[i])
-			}
-		}()
+	for _, sys := range order {
+		wg.Go(func() {
+			r := SystemResult{System: sys}
+			r.Stats, r.Err = FromHTTP(ctx, rawDir, clients, bySystem[sys], log)
+			r.Fetched = now()
+			done(r)
+		})
 	}
 	wg.Wait()
-	return out
 }
 
 // subsidy pulls the list of subsidy years, then each year's snapshot, the years side by

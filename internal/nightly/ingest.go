@@ -100,35 +100,35 @@ func fetchAll(ctx context.Context, opt Options, log *slog.Logger, rawDir string,
 	failed := map[string]error{}
 	// settle decides what a system's pull came to, and says so on ready.
 	settle := func(sys string, st intake.Stats, err error, fetchedAt time.Time) {
+		var stale *StaleSource
+		if err != nil {
+			if maxAge := opt.Fallback[sys]; maxAge <= 0 {
+				err = fmt.Errorf("fetch: %w", err)
+			} else if run, was, ferr := fallback(opt.RawRoot, rawDir, sys, entitiesOf(es, sys), runs, opt.Now(), maxAge); ferr != nil {
+				err = fmt.Errorf("fetch: %w; no fallback: %v", err, ferr)
+			} else {
+				log.Warn("source down: using its last snapshot", "source", sys, "from_run", run, "fetched_at", was.Format(time.RFC3339), "error", err.Error())
+				stale = &StaleSource{System: sys, FromRun: run, FetchedAt: was, Reason: err.Error()}
+				fetchedAt, err = was, nil
+			}
+		}
 		mu.Lock()
 		f.intake.Files += st.Files
 		f.intake.Bytes += st.Bytes
-		mu.Unlock()
+		if stale != nil {
+			f.stale = append(f.stale, *stale)
+		}
 		if err == nil {
-			mu.Lock()
 			at[sys] = fetchedAt
-			mu.Unlock()
-			ready <- sys
-			return
-		}
-		maxAge := opt.Fallback[sys]
-		if maxAge <= 0 {
-			err = fmt.Errorf("fetch: %w", err)
-		} else if run, was, ferr := fallback(opt.RawRoot, rawDir, sys, entitiesOf(es, sys), runs, opt.Now(), maxAge); ferr != nil {
-			err = fmt.Errorf("fetch: %w; no fallback: %v", err, ferr)
 		} else {
-			log.Warn("source down: using its last snapshot", "source", sys, "from_run", run, "fetched_at", was.Format(time.RFC3339), "error", err.Error())
-			mu.Lock()
-			at[sys] = was
-			f.stale = append(f.stale, StaleSource{System: sys, FromRun: run, FetchedAt: was, Reason: err.Error()})
-			mu.Unlock()
-			ready <- sys
+			failed[sys] = err
+		}
+		mu.Unlock()
+		if err != nil {
+			abort()
 			return
 		}
-		abort()
-		mu.Lock()
-		failed[sys] = err
-		mu.Unlock()
+		ready <- sys
 	}
 	if opt.Inbox != "" {
 		for _, sys := range systems(es) {

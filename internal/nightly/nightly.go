@@ -212,11 +212,13 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 	rawDir := opt.Replay
 	entities := Entities()
 	var staged []*land.Staged
-	defer func() { // after a failure; a run that commits drops them at once
+	dropStages := func() {
 		if derr := land.DropAll(context.WithoutCancel(ctx), c, staged); derr != nil {
 			log.Warn("stage not dropped", "error", derr.Error())
 		}
-	}()
+		staged = nil
+	}
+	defer dropStages() // after a failure; a run that commits drops them at once
 	// The land stage's time is the staging's while it was busy (it overlaps the fetch's,
 	// so that the stages can add up to more than the run took), then the historising's.
 	var staging time.Duration
@@ -325,10 +327,7 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 		return sum, err
 	}
 	stage("commit", committing) // the transaction's commit: its write-ahead log, or DuckDB's checkpoint instead for a large night
-	if derr := land.DropAll(context.WithoutCancel(ctx), c, staged); derr != nil {
-		log.Warn("stage not dropped", "error", derr.Error())
-	}
-	staged = nil
+	dropStages()
 
 	// Export and publish: stage every receiver's delta after its watermark, then publish
 	// them all.
