@@ -15,6 +15,8 @@ import (
 	"github.com/dvpsau/vpsau/internal/store"
 )
 
+var pageDelay = flag.Duration("pagedelay", 0, "BenchmarkIngestHTTP: the fake servers' delay of every API response (a network's round trip and a remote server's time)")
+
 // BenchmarkIngestHTTP compares ingest over HTTP — every source pulled page by page from
 // the fake source servers on loopback (OAuth2, JSON), stored verbatim (compressed), and
 // landed — with ingest from the file drop of the same data (copied verbatim, and landed),
@@ -22,9 +24,7 @@ import (
 // soon as its snapshot is in; then historised in one transaction). pull-s/op is the
 // fetch, until every snapshot is in; land-s/op what landing takes after it:
 //
-//	go test ./internal/nightly/ -run '^$' -bench IngestHTTP -count 5 [-nscale 10]
-var pageDelay = flag.Duration("pagedelay", 0, "BenchmarkIngestHTTP: the fake servers' delay of every API response (a network's round trip and a remote server's time)")
-
+//	go test ./internal/nightly/ -run '^$' -bench IngestHTTP -count 5 [-nscale 10] [-pagedelay 5ms]
 func BenchmarkIngestHTTP(b *testing.B) {
 	ctx := context.Background()
 	asOf := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
