@@ -141,6 +141,24 @@ func New(source string, cfg Config, log *slog.Logger) *Client {
 // page before it, or more pages than MaxPages is ErrPagination. An error from page stops the paging and is
 // returned wrapped.
 func (c *Client) Pages(ctx context.Context, path string, page func(n int, body []byte) error) error {
+	return c.pages(ctx, path, nil, func(n int, body []byte, _ *Columns) error { return page(n, body) })
+}
+
+// PagesColumns is Pages with each page decoded by column as it arrives, as
+// DecodePageColumns decodes it — the same checks, the same errors — in place of Pages'
+// check: page gets the body and its items, so that a reader need not decode the page
+// again. The items share the body's memory and hold only during the call (Compact keeps
+// them).
+func (c *Client) PagesColumns(ctx context.Context, path string, columns []string, page func(n int, body []byte, items *Columns) error) error {
+	pos, err := positions(columns)
+	if err != nil {
+		return err
+	}
+	return c.pages(ctx, path, pos, page)
+}
+
+// pages is Pages, and with pos PagesColumns.
+func (c *Client) pages(ctx context.Context, path string, pos map[string]int, page func(n int, body []byte, items *Columns) error) error {
 	used := make(map[string]bool)
 	var token string
 	seed := maphash.MakeSeed()
@@ -163,7 +181,11 @@ func (c *Client) Pages(ctx context.Context, path string, page func(n int, body [
 		var p decoded
 		body, err := c.get(ctx, path, n, u, buf, func(body []byte) error {
 			var err error
-			p, err = checkPage(body)
+			if pos == nil {
+				p, err = checkPage(body)
+			} else {
+				p, err = decodeBody(body, false, pos)
+			}
 			if err != nil && !json.Valid(body) {
 				return &transient{err: err} // cut off on the way: worth another try
 			}
@@ -173,16 +195,16 @@ func (c *Client) Pages(ctx context.Context, path string, page func(n int, body [
 			return c.fail(path, n, err)
 		}
 		sum := maphash.String(seed, p.raw)
-		if len(p.items) > 0 && sum == prev {
-			return c.fail(path, n, fmt.Errorf("%w: page %d has the same %d items as page %d", ErrPagination, n, len(p.items), n-1))
+		if p.len() > 0 && sum == prev {
+			return c.fail(path, n, fmt.Errorf("%w: page %d has the same %d items as page %d", ErrPagination, n, p.len(), n-1))
 		}
 		if p.next != "" && used[p.next] {
 			return c.fail(path, n, fmt.Errorf("%w: next_page_token %q was used before (a loop)", ErrPagination, short(p.next)))
 		}
-		if err := page(n, body); err != nil {
+		if err := page(n, body, p.cols); err != nil {
 			return c.fail(path, n, err)
 		}
-		c.log.Debug("page", "path", path, "page", n, "rows", len(p.items), "bytes", len(body))
+		c.log.Debug("page", "path", path, "page", n, "rows", p.len(), "bytes", len(body))
 		if p.next == "" {
 			c.log.Info("fetched", "path", path, "pages", n)
 			return nil

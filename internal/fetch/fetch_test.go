@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -547,30 +548,103 @@ func TestPagesRefusesBrokenAnswers(t *testing.T) {
 			wantHits: 1,
 		},
 	}
+	// Pages and PagesColumns refuse the same answers with the same errors.
+	pull := map[string]func(c *Client, page func()) error{
+		"Pages": func(c *Client, page func()) error {
+			return c.Pages(t.Context(), "/v1/producers", func(int, []byte) error { page(); return nil })
+		},
+		"PagesColumns": func(c *Client, page func()) error {
+			return c.PagesColumns(t.Context(), "/v1/producers", []string{"produsentnr"}, func(int, []byte, *Columns) error { page(); return nil })
+		},
+	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := newSource(t, func(w http.ResponseWriter, r *http.Request, n int) {
-				tt.pages[min(n, len(tt.pages))-1](w)
+		for _, how := range []string{"Pages", "PagesColumns"} {
+			t.Run(tt.name+"/"+how, func(t *testing.T) {
+				s := newSource(t, func(w http.ResponseWriter, r *http.Request, n int) {
+					tt.pages[min(n, len(tt.pages))-1](w)
+				})
+				var stored int
+				err := pull[how](newClient(s, &sleeps{}, tt.mod), func() { stored++ })
+				if !errors.Is(err, tt.wantErr) || err.Error() != tt.wantMsg {
+					t.Fatalf("%s() = %v, want %q", how, err, tt.wantMsg)
+				}
+				if got := s.hits.Load(); got != tt.wantHits {
+					t.Errorf("requests = %d, want %d", got, tt.wantHits)
+				}
+				wantStored := tt.wantStored
+				if wantStored == 0 {
+					wantStored = int(tt.wantHits) - 1
+				}
+				if stored != wantStored {
+					t.Errorf("pages passed on = %d, want %d (not the broken one)", stored, wantStored)
+				}
 			})
-			var stored int
-			err := newClient(s, &sleeps{}, tt.mod).Pages(t.Context(), "/v1/producers", func(n int, body []byte) error {
-				stored++
-				return nil
-			})
-			if !errors.Is(err, tt.wantErr) || err.Error() != tt.wantMsg {
-				t.Fatalf("Pages() = %v, want %q", err, tt.wantMsg)
-			}
-			if got := s.hits.Load(); got != tt.wantHits {
-				t.Errorf("requests = %d, want %d", got, tt.wantHits)
-			}
-			wantStored := tt.wantStored
-			if wantStored == 0 {
-				wantStored = int(tt.wantHits) - 1
-			}
-			if stored != wantStored {
-				t.Errorf("pages passed on = %d, want %d (not the broken one)", stored, wantStored)
-			}
-		})
+		}
+	}
+}
+
+// TestPagesColumns: each page's items come decoded as DecodePageColumns decodes its body,
+// a page cut off on the way is fetched again, and the items' Compact copies hold after the
+// call, when the buffer the body was read into holds later pages.
+func TestPagesColumns(t *testing.T) {
+	want := rows(7)
+	cut := true
+	s := newSource(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		if n == 2 && cut { // the second page, once, cut off in the middle
+			cut = false
+			rec := httptest.NewRecorder()
+			paged(want)(rec, r, n)
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(rec.Body.Bytes()[:rec.Body.Len()/2])
+			return
+		}
+		paged(want)(w, r, n)
+	})
+	cols := []string{"navn", "epost", "produsentnr", "absent"}
+	var kept []*Columns
+	err := newClient(s, &sleeps{}, nil).PagesColumns(t.Context(), "/v1/producers", cols, func(n int, body []byte, items *Columns) error {
+		again, _, err := DecodePageColumns(body, cols)
+		if err != nil {
+			return err
+		}
+		if !reflect.DeepEqual(items, again) {
+			t.Errorf("page %d: items %+v, want %+v as DecodePageColumns decodes the body", n, items, again)
+		}
+		kept = append(kept, items.Compact())
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("PagesColumns() = %v", err)
+	}
+	if got := s.hits.Load(); got != 4 {
+		t.Errorf("requests = %d, want 4 (three pages, the second twice)", got)
+	}
+	var got []string
+	for _, c := range kept {
+		for i := range c.Len() {
+			name, _ := c.Get(i, 0)
+			_, hasMail := c.Get(i, 1)
+			nr, _ := c.Get(i, 2)
+			got = append(got, fmt.Sprintf("%s %s %v %v %v", nr, name, c.Has(i, 1), hasMail, c.Has(i, 3)))
+		}
+	}
+	var wantRows []string
+	for _, r := range want {
+		wantRows = append(wantRows, fmt.Sprintf("%s %s true false false", r["produsentnr"], r["navn"]))
+	}
+	if !reflect.DeepEqual(got, wantRows) {
+		t.Errorf("kept items:\n%q\nwant\n%q", got, wantRows)
+	}
+}
+
+func TestPagesColumnsAskedTwice(t *testing.T) {
+	s := newSource(t, paged(rows(2)))
+	err := newClient(s, &sleeps{}, nil).PagesColumns(t.Context(), "/v1/producers", []string{"a", "a"}, func(int, []byte, *Columns) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), `"a" asked for twice`) {
+		t.Fatalf("PagesColumns with a column twice: %v, want an error naming it", err)
+	}
+	if got := s.hits.Load(); got != 0 {
+		t.Errorf("requests = %d, want none", got)
 	}
 }
 

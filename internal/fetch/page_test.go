@@ -256,10 +256,12 @@ func FuzzDecodePage(f *testing.F) {
 
 // checkColumns checks DecodePageColumns(body, cols) against DecodePage's outcome (items,
 // next, err): the same error and token, and each item's columns present, null or with
-// their value as the maps have them.
+// their value as the maps have them; and the same of the items' Compact copy once the
+// body it was decoded from is overwritten.
 func checkColumns(t *testing.T, body []byte, items []map[string]*string, next string, err error, cols []string) {
 	t.Helper()
-	some, someNext, someErr := DecodePageColumns(body, cols)
+	mine := bytes.Clone(body)
+	some, someNext, someErr := DecodePageColumns(mine, cols)
 	n := 0
 	if some != nil {
 		n = some.Len()
@@ -267,18 +269,36 @@ func checkColumns(t *testing.T, body []byte, items []map[string]*string, next st
 	if fmt.Sprint(someErr) != fmt.Sprint(err) || someNext != next || n != len(items) || (err != nil) != (some == nil) {
 		t.Fatalf("DecodePageColumns(%q) = %d items %q %v, DecodePage %d items %q %v", body, n, someNext, someErr, len(items), next, err)
 	}
-	for i, it := range items {
-		for j, c := range cols {
-			v, has := it[c]
-			want, wantOK := "", has && v != nil
-			if wantOK {
-				want = *v
-			}
-			if got, ok := some.Get(i, j); some.Has(i, j) != has || got != want || ok != wantOK {
-				t.Fatalf("DecodePageColumns(%q, %q) item %d %q = %q (has %v, not null %v), want %q (has %v, not null %v)",
-					body, cols, i+1, c, got, some.Has(i, j), ok, want, has, wantOK)
+	if some == nil {
+		return
+	}
+	same := func(what string, c *Columns) {
+		t.Helper()
+		if c.Len() != len(items) {
+			t.Fatalf("%s of %q: %d items, want %d", what, body, c.Len(), len(items))
+		}
+		for i, it := range items {
+			for j, col := range cols {
+				v, has := it[col]
+				want, wantOK := "", has && v != nil
+				if wantOK {
+					want = *v
+				}
+				if got, ok := c.Get(i, j); c.Has(i, j) != has || got != want || ok != wantOK {
+					t.Fatalf("%s of (%q, %q) item %d %q = %q (has %v, not null %v), want %q (has %v, not null %v)",
+						what, body, cols, i+1, col, got, c.Has(i, j), ok, want, has, wantOK)
+				}
 			}
 		}
+	}
+	same("DecodePageColumns", some)
+	kept := some.Compact()
+	for i := range mine {
+		mine[i] = '#'
+	}
+	same("Compact", kept)
+	if kept.Compact() != kept {
+		t.Fatalf("Compact of a compact copy made another")
 	}
 }
 

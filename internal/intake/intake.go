@@ -92,8 +92,10 @@ const Fetchers = 4
 // Fetchers snapshots at a time. Every snapshot is pulled (or fails) on its own, and the
 // error is that of the first failing entity in the order given, not the first in time: a
 // failure reads the same on every run. (A run that fails has lost nothing by finishing the
-// other pulls: they are bounded by their retries, and side by side.)
-func FromHTTP(ctx context.Context, rawDir string, clients map[string]*fetch.Client, entities []*contract.Entity, log *slog.Logger) (Stats, error) {
+// other pulls: they are bounded by their retries, and side by side.) With arrived, each
+// page is decoded as it comes by its entity's columns (land.PageColumns) and its items kept
+// there, so that the staging need not read the stored page back.
+func FromHTTP(ctx context.Context, rawDir string, arrived *land.Arrived, clients map[string]*fetch.Client, entities []*contract.Entity, log *slog.Logger) (Stats, error) {
 	for _, e := range entities {
 		if _, ok := clients[e.System]; !ok {
 			return Stats{}, fmt.Errorf("source %s: no URL configured", e.System)
@@ -104,13 +106,13 @@ func FromHTTP(ctx context.Context, rawDir string, clients map[string]*fetch.Clie
 	var mu sync.Mutex
 	var st Stats
 	// pull fetches one snapshot in a slot.
-	pull := func(c *fetch.Client, apiPath, dir, what string) error {
+	pull := func(c *fetch.Client, e *contract.Entity, apiPath, dir, what string) error {
 		slots <- struct{}{}
 		defer func() { <-slots }()
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n, err := pages(ctx, c, apiPath, dir)
+		n, err := pages(ctx, c, e, apiPath, dir, arrived)
 		mu.Lock()
 		st.Files += n.Files
 		st.Bytes += n.Bytes
@@ -128,7 +130,7 @@ func FromHTTP(ctx context.Context, rawDir string, clients map[string]*fetch.Clie
 		go func() {
 			defer wg.Done()
 			if e.Name != "subsidy" {
-				errs[i] = pull(c, e.Path, filepath.Join(rawDir, land.HTTPDir, e.Name), e.System+"/"+e.Name)
+				errs[i] = pull(c, e, e.Path, filepath.Join(rawDir, land.HTTPDir, e.Name), e.System+"/"+e.Name)
 				return
 			}
 			errs[i] = subsidy(ctx, c, e, rawDir, pull)
@@ -157,7 +159,7 @@ type SystemResult struct {
 // (its last snapshot may stand in) and starts landing a system's snapshot while the
 // others are still on their way. now tells each system's fetch time. It returns when
 // every system's done has returned.
-func FromHTTPSystems(ctx context.Context, rawDir string, clients map[string]*fetch.Client, entities []*contract.Entity, log *slog.Logger, now func() time.Time, done func(SystemResult)) {
+func FromHTTPSystems(ctx context.Context, rawDir string, arrived *land.Arrived, clients map[string]*fetch.Client, entities []*contract.Entity, log *slog.Logger, now func() time.Time, done func(SystemResult)) {
 	var order []string
 	bySystem := map[string][]*contract.Entity{}
 	for _, e := range entities {
@@ -170,7 +172,7 @@ func FromHTTPSystems(ctx context.Context, rawDir string, clients map[string]*fet
 	for _, sys := range order {
 		wg.Go(func() {
 			r := SystemResult{System: sys}
-			r.Stats, r.Err = FromHTTP(ctx, rawDir, clients, bySystem[sys], log)
+			r.Stats, r.Err = FromHTTP(ctx, rawDir, arrived, clients, bySystem[sys], log)
 			r.Fetched = now()
 			done(r)
 		})
@@ -180,7 +182,7 @@ func FromHTTPSystems(ctx context.Context, rawDir string, clients map[string]*fet
 
 // subsidy pulls the list of subsidy years, then each year's snapshot, the years side by
 // side (in pull's slots); the error is that of the first failing year.
-func subsidy(ctx context.Context, c *fetch.Client, e *contract.Entity, rawDir string, pull func(c *fetch.Client, apiPath, dir, what string) error) error {
+func subsidy(ctx context.Context, c *fetch.Client, e *contract.Entity, rawDir string, pull func(c *fetch.Client, e *contract.Entity, apiPath, dir, what string) error) error {
 	body, err := c.Get(ctx, e.Path)
 	if err != nil {
 		return err
@@ -201,7 +203,7 @@ func subsidy(ctx context.Context, c *fetch.Client, e *contract.Entity, rawDir st
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = pull(c, e.Path+"/"+year, filepath.Join(rawDir, land.HTTPDir, e.Name, year), e.System+"/"+e.Name+" "+year)
+			errs[i] = pull(c, e, e.Path+"/"+year, filepath.Join(rawDir, land.HTTPDir, e.Name, year), e.System+"/"+e.Name+" "+year)
 		}()
 	}
 	wg.Wait()
@@ -213,19 +215,34 @@ func subsidy(ctx context.Context, c *fetch.Client, e *contract.Entity, rawDir st
 	return nil
 }
 
-func pages(ctx context.Context, c *fetch.Client, apiPath, dir string) (Stats, error) {
+// pages pulls one snapshot's pages into dir, each decoded on arrival by the entity's
+// columns and kept in arrived for the staging (when not nil).
+func pages(ctx context.Context, c *fetch.Client, e *contract.Entity, apiPath, dir string, arrived *land.Arrived) (Stats, error) {
 	var st Stats
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return st, fmt.Errorf("raw: %w", err)
 	}
 	buf := compressed.Get().(*[]byte)
 	defer compressed.Put(buf)
-	err := c.Pages(ctx, apiPath, func(n int, body []byte) error {
+	store := func(n int, body []byte, items *fetch.Columns) error {
 		st.Files++
 		st.Bytes += int64(len(body))
 		*buf = land.CompressPage((*buf)[:0], body)
-		return writeFile(filepath.Join(dir, fmt.Sprintf("%06d%s", n, land.PageExt)), *buf)
-	})
+		path := filepath.Join(dir, fmt.Sprintf("%06d%s", n, land.PageExt))
+		if err := writeFile(path, *buf); err != nil {
+			return err
+		}
+		if items != nil {
+			arrived.Put(path, *buf, items)
+		}
+		return nil
+	}
+	var err error
+	if arrived == nil {
+		err = c.Pages(ctx, apiPath, func(n int, body []byte) error { return store(n, body, nil) })
+	} else {
+		err = c.PagesColumns(ctx, apiPath, land.PageColumns(e), store)
+	}
 	return st, err
 }
 

@@ -244,7 +244,7 @@ func StageAll(ctx context.Context, c *store.Conn, rawDir string, es []*contract.
 		ready <- e.System
 	}
 	close(ready)
-	staged, _, err := StageAsReady(ctx, c, rawDir, es, asOf, progress, ready)
+	staged, _, err := StageAsReady(ctx, c, rawDir, nil, es, asOf, progress, ready)
 	return staged, err
 }
 
@@ -258,16 +258,17 @@ var ErrNotReady = errors.New("its source's snapshot never came into the raw fold
 // came. A name sent again is ignored; the caller closes ready when no more will come.
 // The stages are returned in the order of es, nil where an entity was not staged: Historise
 // them in that order, DropAll them either way. busy is the time it spent staging, not
-// waiting for a system to come.
+// waiting for a system to come. A page that arrived keeps (nil: none) is taken from there
+// rather than decoded from its file.
 //
 // The error does not depend on the order the systems came in: it is the first entity's
 // in the order of es that failed to stage. After a failure only the entities before it
 // are staged (one of them may fail first). Only when none failed is an entity whose system
 // never came an error, ErrNotReady.
-func StageAsReady(ctx context.Context, c *store.Conn, rawDir string, es []*contract.Entity, asOf time.Time, progress func(string), ready <-chan string) (_ []*Staged, busy time.Duration, _ error) {
-	start := time.Now()
+func StageAsReady(ctx context.Context, c *store.Conn, rawDir string, arrived *Arrived, es []*contract.Entity, asOf time.Time, progress func(string), ready <-chan string) (_ []*Staged, busy time.Duration, _ error) {
+	began := time.Now()
 	var waited time.Duration
-	defer func() { busy = time.Since(start) - waited }()
+	defer func() { busy = time.Since(began) - waited }()
 	out := make([]*Staged, len(es))
 	seen := map[string]bool{}
 	for _, e := range es {
@@ -344,12 +345,12 @@ func StageAsReady(ctx context.Context, c *store.Conn, rawDir string, es []*contr
 			if i < 0 {
 				break
 			}
-			next, nextAt = Start(rawDir, es[i], asOf), i
+			next, nextAt = start(rawDir, es[i], asOf, arrived), i
 		}
 		cur, at := next, nextAt
 		next = nil
 		if i, err := pop(false); err == nil && i >= 0 {
-			next, nextAt = Start(rawDir, es[i], asOf), i
+			next, nextAt = start(rawDir, es[i], asOf, arrived), i
 		}
 		e := es[at]
 		if progress != nil {
@@ -544,19 +545,24 @@ const (
 
 // Start begins parsing the entity's payloads in rawDir for business date asOf.
 func Start(rawDir string, e *contract.Entity, asOf time.Time) *Parsed {
+	return start(rawDir, e, asOf, nil)
+}
+
+// start is Start, taking the pages that arrived holds from there.
+func start(rawDir string, e *contract.Entity, asOf time.Time, arrived *Arrived) *Parsed {
 	p := &Parsed{e: e, batches: make(chan [][]any, aheadRows/batchRows), stop: make(chan struct{})}
 	if p.payloads, p.err = Payloads(rawDir, e); p.err != nil {
 		close(p.batches)
 		return p
 	}
-	go p.parse(rawDir, asOf)
+	go p.parse(rawDir, asOf, arrived)
 	return p
 }
 
 // errStopped ends a parse whose rows nobody will load.
 var errStopped = errors.New("stopped")
 
-func (p *Parsed) parse(rawDir string, asOf time.Time) {
+func (p *Parsed) parse(rawDir string, asOf time.Time, arrived *Arrived) {
 	defer close(p.batches)
 	e := p.e
 	width := len(e.Columns()) + 4
@@ -621,7 +627,7 @@ func (p *Parsed) parse(rawDir string, asOf time.Time) {
 		var err error
 		if pl.JSON {
 			if pages == nil {
-				pages, err = newPageReader(e, asOf)
+				pages, err = newPageReader(e, asOf, arrived)
 			}
 			if err == nil {
 				err = pages.read(filepath.Join(rawDir, filepath.FromSlash(pl.Name)), row)
@@ -704,41 +710,43 @@ func (p *Parsed) Close() {
 type rowFunc func(pr *contract.Parser, line int64, raw []string, rowErr error) error
 
 // pageReader reads an entity's stored HTTP pages: it asks each page for the entity's
-// fields in order, then errorMember, and parses them with one parser for all the pages.
+// fields in order, then errorMember (PageColumns), and parses them with one parser for all
+// the pages.
 type pageReader struct {
-	e      *contract.Entity
-	cols   []string // the fields, then errorMember
-	errCol int      // errorMember's position in cols
-	pr     *contract.Parser
+	e       *contract.Entity
+	cols    []string // the fields, then errorMember
+	errCol  int      // errorMember's position in cols
+	pr      *contract.Parser
+	arrived *Arrived // pages decoded on arrival
 }
 
-func newPageReader(e *contract.Entity, asOf time.Time) (*pageReader, error) {
-	cols := make([]string, len(e.Fields), len(e.Fields)+1)
-	for i, f := range e.Fields {
-		cols[i] = f.Name
-	}
-	pr, err := e.NewParser(cols, asOf) // an item's members are its row's columns by name
+func newPageReader(e *contract.Entity, asOf time.Time, arrived *Arrived) (*pageReader, error) {
+	cols := PageColumns(e)
+	pr, err := e.NewParser(cols[:len(e.Fields)], asOf) // an item's members are its row's columns by name
 	if err != nil {
 		return nil, err
 	}
-	return &pageReader{e: e, cols: append(cols, errorMember), errCol: len(cols), pr: pr}, nil
+	return &pageReader{e: e, cols: cols, errCol: len(e.Fields), pr: pr, arrived: arrived}, nil
 }
 
-// read decodes the stored page at path and calls fn per item (rows).
+// read decodes the stored page at path, or takes its items from arrived, and calls fn per
+// item (rows).
 func (r *pageReader) read(path string, fn rowFunc) error {
 	// A page is decoded whole, into memory of its own: the rows' strings share it.
 	body, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	if strings.HasSuffix(path, PageExt) {
-		if body, err = pageDecoder().DecodeAll(body, nil); err != nil {
-			return fmt.Errorf("stored page damaged: %w", err)
+	items := r.arrived.take(path, body)
+	if items == nil {
+		if strings.HasSuffix(path, PageExt) {
+			if body, err = pageDecoder().DecodeAll(body, nil); err != nil {
+				return fmt.Errorf("stored page damaged: %w", err)
+			}
 		}
-	}
-	items, _, err := fetch.DecodePageColumns(body, r.cols)
-	if err != nil {
-		return err
+		if items, _, err = fetch.DecodePageColumns(body, r.cols); err != nil {
+			return err
+		}
 	}
 	if err := r.columnsPresent(items); err != nil {
 		return err

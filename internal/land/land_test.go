@@ -17,6 +17,7 @@ import (
 
 	"github.com/dvpsau/vpsau/fixtures"
 	"github.com/dvpsau/vpsau/internal/contract"
+	"github.com/dvpsau/vpsau/internal/fetch"
 	"github.com/dvpsau/vpsau/internal/history"
 	"github.com/dvpsau/vpsau/internal/land"
 	"github.com/dvpsau/vpsau/internal/store"
@@ -615,7 +616,7 @@ func TestStageAsReady(t *testing.T) {
 				ready <- s
 			}
 			close(ready)
-			staged, _, err := land.StageAsReady(ctx, c, raw, es, asOf, nil, ready)
+			staged, _, err := land.StageAsReady(ctx, c, raw, nil, es, asOf, nil, ready)
 			defer land.DropAll(ctx, c, staged)
 			if tt.want != "" {
 				if err == nil || err.Error() != tt.want {
@@ -652,10 +653,100 @@ func TestStageAsReady(t *testing.T) {
 		ready := make(chan string, 1)
 		ready <- "portal"
 		go func() { time.Sleep(100 * time.Millisecond); cancel() }()
-		staged, _, err := land.StageAsReady(ctx, c, raw, es, asOf, nil, ready)
+		staged, _, err := land.StageAsReady(ctx, c, raw, nil, es, asOf, nil, ready)
 		defer land.DropAll(context.Background(), c, staged)
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("StageAsReady = %v, want context.Canceled", err)
 		}
 	})
+}
+
+// TestArrived: pages whose items the pull kept (land.Arrived) are staged from memory, and
+// land exactly as the same pages read from their files; a page whose file does not hold
+// the bytes its items came from is read from the file, and so are pages past the limit.
+func TestArrived(t *testing.T) {
+	ctx := context.Background()
+	asOf := time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC)
+	pages := []string{
+		`{"items":[{"besok_id":"V1","produsentnr":"3000000001","vet_id":"5550001","besok_dato":"2026-04-20"},` +
+			`{"besok_id":"V2","produsentnr":"3000000002","vet_id":"5550001","besok_dato":"2026-13-01"}],"next_page_token":"a"}`,
+		`{"items":[{"besok_id":"V3","produsentnr":"3000000003","vet_id":"5550002","besok_dato":"2026-04-21"},` +
+			`{"besok_id":"V4","produsentnr":"3000000004","vet_id":null,"besok_dato":"2026-04-22"},` +
+			`{"besok_id":"V5","produsentnr":"3000000005","besok_dato":"2026-04-23","_error":"wrong number of fields"}],"next_page_token":"b"}`,
+		`{"items":[{"besok_id":"V6","produsentnr":"3000000006","vet_id":"5550003","besok_dato":"2026-04-24"}],"next_page_token":""}`,
+	}
+	// other is what page 2 might have held: its items kept, another page stored.
+	other := `{"items":[{"besok_id":"X1","produsentnr":"3000000009","vet_id":"5550009","besok_dato":"2026-05-01"}],"next_page_token":"b"}`
+	name := func(n int) string { return fmt.Sprintf("http/visits/%06d%s", n, land.PageExt) }
+	raw := t.TempDir()
+	for i, body := range pages {
+		write(t, raw, name(i+1), body)
+	}
+	// keep keeps page n's items, decoded from body, as if stored as that body.
+	keep := func(t *testing.T, a *land.Arrived, n int, body string) {
+		items, _, err := fetch.DecodePageColumns([]byte(body), land.PageColumns(portal.Visits))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.Put(filepath.Join(raw, name(n)), land.CompressPage(nil, []byte(body)), items)
+	}
+	// landed stages and historises the pages with a and tells what landed.
+	landed := func(t *testing.T, a *land.Arrived) string {
+		_, c := conn(t)
+		ready := make(chan string, 1)
+		ready <- "portal"
+		close(ready)
+		staged, _, err := land.StageAsReady(ctx, c, raw, a, []*contract.Entity{portal.Visits}, asOf, nil, ready)
+		defer land.DropAll(ctx, c, staged)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := land.HistoriseAll(ctx, c, staged, land.Options{RunID: 1, SysTime: time.Now(), AsOf: asOf}); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := c.Query(ctx, `SELECT besok_id, coalesce(vet_id, '-'), besok_dato::VARCHAR, src_ref FROM src.visit ORDER BY besok_id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var b strings.Builder
+		for rows.Next() {
+			var id, vet, date, ref string
+			if err := rows.Scan(&id, &vet, &date, &ref); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&b, "%s %s %s %s\n", id, vet, date, ref)
+		}
+		fmt.Fprintf(&b, "rejects %v", rejects(t, c, 1))
+		return b.String()
+	}
+	fromFiles := landed(t, nil)
+	if !strings.Contains(fromFiles, "V6 5550003 2026-04-24 http/visits/000003.json.zst:1") || !strings.Contains(fromFiles, "besok_dato") {
+		t.Fatalf("from the files:\n%s\nwant V6 from page 3 and a reject for besok_dato", fromFiles)
+	}
+	tests := []struct {
+		name      string
+		limit     int64
+		kept      map[int]string // page → the body its items are kept from
+		wantTaken int
+	}{
+		{"every page kept", land.ArrivedLimit, map[int]string{1: pages[0], 2: pages[1], 3: pages[2]}, 3},
+		{"some pages kept", land.ArrivedLimit, map[int]string{3: pages[2]}, 1},
+		{"a page stored unlike its kept items", land.ArrivedLimit, map[int]string{1: pages[0], 2: other, 3: pages[2]}, 2},
+		{"no room", 1, map[int]string{1: pages[0], 2: pages[1], 3: pages[2]}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := land.NewArrived(tt.limit)
+			for n, body := range tt.kept {
+				keep(t, a, n, body)
+			}
+			if got := landed(t, a); got != fromFiles {
+				t.Errorf("landed:\n%s\nwant, as from the files:\n%s", got, fromFiles)
+			}
+			if got := a.Taken(); got != tt.wantTaken {
+				t.Errorf("%d pages taken from memory, want %d", got, tt.wantTaken)
+			}
+		})
+	}
 }

@@ -44,9 +44,16 @@ func fetchAndStage(ctx context.Context, c *store.Conn, opt Options, log *slog.Lo
 	defer abort()
 	ready := make(chan string, len(systems(es)))
 	done := make(chan fetched, 1)
-	go func() { done <- fetchAll(ctx, opt, log, rawDir, es, runs, ready, abort) }()
-	staged, busy, err = land.StageAsReady(stageCtx, c, rawDir, es, opt.AsOf, progress, ready)
+	var arrived *land.Arrived // pages decoded as they came, for the staging
+	if opt.Inbox == "" {
+		arrived = land.NewArrived(land.ArrivedLimit)
+	}
+	go func() { done <- fetchAll(ctx, opt, log, rawDir, es, runs, arrived, ready, abort) }()
+	staged, busy, err = land.StageAsReady(stageCtx, c, rawDir, arrived, es, opt.AsOf, progress, ready)
 	f = <-done
+	if arrived != nil {
+		log.Debug("staged pages as they arrived", "pages", arrived.Taken())
+	}
 	return staged, f, busy, err
 }
 
@@ -76,7 +83,7 @@ func succeededRuns(ctx context.Context, c *store.Conn) ([]int64, error) {
 // enough. It calls abort as soon as the run cannot succeed, and closes ready when it
 // returns. Its error is that of the first system in the order of es that failed without a
 // fallback, whichever failed first in time: a failure reads the same on every run.
-func fetchAll(ctx context.Context, opt Options, log *slog.Logger, rawDir string, es []*contract.Entity, runs []int64, ready chan<- string, abort func()) (f fetched) {
+func fetchAll(ctx context.Context, opt Options, log *slog.Logger, rawDir string, es []*contract.Entity, runs []int64, arrived *land.Arrived, ready chan<- string, abort func()) (f fetched) {
 	defer close(ready)
 	t0 := opt.Now()
 	defer func() {
@@ -140,7 +147,7 @@ func fetchAll(ctx context.Context, opt Options, log *slog.Logger, rawDir string,
 		for sys, cfg := range opt.Sources {
 			clients[sys] = fetch.New(sys, cfg, log)
 		}
-		intake.FromHTTPSystems(ctx, rawDir, clients, es, log, opt.Now, func(r intake.SystemResult) {
+		intake.FromHTTPSystems(ctx, rawDir, arrived, clients, es, log, opt.Now, func(r intake.SystemResult) {
 			settle(r.System, r.Stats, r.Err, r.Fetched)
 		})
 	}
