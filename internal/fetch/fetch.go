@@ -152,7 +152,7 @@ func (c *Client) Pages(ctx context.Context, path string, page func(n int, body [
 func (c *Client) PagesColumns(ctx context.Context, path string, columns []string, page func(n int, body []byte, items *Columns) error) error {
 	pos, err := positions(columns)
 	if err != nil {
-		return err
+		return c.fail(path, 0, err)
 	}
 	return c.pages(ctx, path, pos, page)
 }

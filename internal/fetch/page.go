@@ -84,10 +84,7 @@ func (c *Columns) Compact() *Columns {
 	if c.compact {
 		return c
 	}
-	var size int
-	for _, v := range c.cells {
-		size += len(v)
-	}
+	size := c.values()
 	if size > math.MaxUint32 {
 		return nil
 	}
@@ -100,9 +97,27 @@ func (c *Columns) Compact() *Columns {
 	return out
 }
 
-// Size is about the bytes c takes.
+// values is the bytes of c's values.
+func (c *Columns) values() int {
+	if c.compact {
+		return len(c.text)
+	}
+	size := 0
+	for _, v := range c.cells {
+		size += len(v)
+	}
+	return size
+}
+
+// Size is about the bytes c takes: its cells and states, and its values when they are
+// its own (compact).
 func (c *Columns) Size() int64 {
 	return int64(16*len(c.cells) + len(c.state) + len(c.text) + 4*len(c.ends))
+}
+
+// CompactSize is the Size that c's Compact copy takes.
+func (c *Columns) CompactSize() int64 {
+	return int64(c.values() + 5*len(c.state))
 }
 
 // cell is the index of item i's column j; a column out of range panics rather than reads

@@ -293,6 +293,9 @@ func checkColumns(t *testing.T, body []byte, items []map[string]*string, next st
 	}
 	same("DecodePageColumns", some)
 	kept := some.Compact()
+	if kept.Size() != some.CompactSize() {
+		t.Fatalf("Compact of %q takes %d bytes, CompactSize says %d", body, kept.Size(), some.CompactSize())
+	}
 	for i := range mine {
 		mine[i] = '#'
 	}

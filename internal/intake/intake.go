@@ -216,7 +216,7 @@ func subsidy(ctx context.Context, c *fetch.Client, e *contract.Entity, rawDir st
 }
 
 // pages pulls one snapshot's pages into dir, each decoded on arrival by the entity's
-// columns and kept in arrived for the staging (when not nil).
+// columns and kept in arrived (nil: nowhere) for the staging.
 func pages(ctx context.Context, c *fetch.Client, e *contract.Entity, apiPath, dir string, arrived *land.Arrived) (Stats, error) {
 	var st Stats
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -224,7 +224,7 @@ func pages(ctx context.Context, c *fetch.Client, e *contract.Entity, apiPath, di
 	}
 	buf := compressed.Get().(*[]byte)
 	defer compressed.Put(buf)
-	store := func(n int, body []byte, items *fetch.Columns) error {
+	err := c.PagesColumns(ctx, apiPath, land.PageColumns(e), func(n int, body []byte, items *fetch.Columns) error {
 		st.Files++
 		st.Bytes += int64(len(body))
 		*buf = land.CompressPage((*buf)[:0], body)
@@ -232,17 +232,9 @@ func pages(ctx context.Context, c *fetch.Client, e *contract.Entity, apiPath, di
 		if err := writeFile(path, *buf); err != nil {
 			return err
 		}
-		if items != nil {
-			arrived.Put(path, *buf, items)
-		}
+		arrived.Put(path, *buf, items)
 		return nil
-	}
-	var err error
-	if arrived == nil {
-		err = c.Pages(ctx, apiPath, func(n int, body []byte) error { return store(n, body, nil) })
-	} else {
-		err = c.PagesColumns(ctx, apiPath, land.PageColumns(e), store)
-	}
+	})
 	return st, err
 }
 

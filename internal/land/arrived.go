@@ -10,17 +10,18 @@ import (
 )
 
 // ArrivedLimit is how many bytes of decoded pages a run keeps for staging (NewArrived):
-// at generator scale 10 every page's items fit (about 100 MB); at scale 100 the pages past
-// it are read back from their files.
+// at generator scale 10 every page's items fit (they take at most 118 MiB); at scales 30
+// and 100 the pages past it are decoded from their files.
 const ArrivedLimit = 256 << 20
 
 // Arrived keeps the items of HTTP pages as the pull decoded them on arrival
 // (fetch.Client.PagesColumns), so that staging takes a page's items from memory instead of
-// reading the stored page back, decompressing and decoding it again. A page's items are
-// taken only if its stored file holds the very bytes they were decoded from (by their
-// hash): a page stored again — or changed on disk — is read from its file as before. It
-// keeps at most its limit of bytes; pages past it are read from their files. Its methods
-// are safe for concurrent use; a nil *Arrived keeps nothing.
+// decompressing and decoding the stored page again. Staging still reads the stored file,
+// and takes a page's items only if the file holds the bytes they were decoded from (the
+// same length and 64-bit hash): a page stored again — a fallback's copy over a failed
+// pull's pages — or changed on disk is decoded from its file as before. It keeps at most
+// its limit of bytes; pages past it are decoded from their files. Its methods are safe for
+// concurrent use; a nil *Arrived keeps nothing.
 type Arrived struct {
 	mu    sync.Mutex
 	seed  maphash.Seed
@@ -31,7 +32,8 @@ type Arrived struct {
 }
 
 type arrivedPage struct {
-	sum   uint64 // hash of the stored bytes
+	size  int    // of the stored bytes
+	sum   uint64 // their hash
 	items *fetch.Columns
 }
 
@@ -56,13 +58,14 @@ func (a *Arrived) Put(path string, stored []byte, items *fetch.Columns) {
 	if a == nil {
 		return
 	}
+	need := items.CompactSize()
 	a.mu.Lock()
-	full := a.size >= a.limit
+	full := a.size+need > a.limit
 	a.mu.Unlock()
 	if full {
 		return
 	}
-	kept := items.Compact()
+	kept := items.Compact() // outside the lock: the pulls copy side by side
 	if kept == nil {
 		return
 	}
@@ -76,7 +79,7 @@ func (a *Arrived) Put(path string, stored []byte, items *fetch.Columns) {
 	if old, ok := a.pages[path]; ok {
 		a.size -= old.items.Size()
 	}
-	a.pages[path] = arrivedPage{sum: sum, items: kept}
+	a.pages[path] = arrivedPage{size: len(stored), sum: sum, items: kept}
 	a.size += kept.Size()
 }
 
@@ -94,7 +97,7 @@ func (a *Arrived) take(path string, stored []byte) *fetch.Columns {
 		a.size -= p.items.Size()
 	}
 	a.mu.Unlock()
-	if !ok || maphash.Bytes(a.seed, stored) != p.sum {
+	if !ok || len(stored) != p.size || maphash.Bytes(a.seed, stored) != p.sum {
 		return nil
 	}
 	a.mu.Lock()

@@ -1,8 +1,10 @@
 package nightly
 
 import (
+	"bytes"
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -86,5 +88,72 @@ func TestStaleFallback(t *testing.T) {
 	opt.AsOf = asOf.AddDate(0, 0, 3)
 	if _, err := Run(ctx, db, opt); err == nil || !strings.Contains(err.Error(), "more than the 36h0m0s allowed") {
 		t.Fatalf("run with a too old snapshot = %v", err)
+	}
+}
+
+// TestFallbackAfterPartialPull: a pull that stores its first page and then fails falls
+// back to the last run's files, copied over the page it stored; the staging lands those
+// files, not the items kept from the failed pull's page (land.Arrived takes items only for
+// the bytes they came from). The failed pull's first page carries an extra item that
+// would be a reject.
+func TestFallbackAfterPartialPull(t *testing.T) {
+	ctx := context.Background()
+	asOf := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	inbox := t.TempDir()
+	if _, err := generate.Inbox(inbox, generate.Config{Scale: 0.01, Seed: 2, AsOf: asOf}); err != nil {
+		t.Fatal(err)
+	}
+	down := false
+	sources := fakeSources(t, inbox, fakesrc.Options{ClientID: "id", ClientSecret: "s", PageSize: 50,
+		Fault: func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				h := fakesrc.HitOf(r)
+				if !down || h.Path == "" || !strings.HasPrefix(r.URL.Path, "/v1/slaughter") {
+					next.ServeHTTP(w, r)
+					return
+				}
+				if h.Page >= 2 {
+					http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+					return
+				}
+				rec := httptest.NewRecorder()
+				next.ServeHTTP(rec, r)
+				w.Header().Set("Content-Type", "application/json")
+				w.Write(bytes.Replace(rec.Body.Bytes(), []byte(`"items":[`), []byte(`"items":[{"_error":"injected"},`), 1))
+			})
+		}}, func(c *fetch.Config) {
+		c.MaxAttempts, c.MinBackoff, c.MaxBackoff = 2, time.Millisecond, time.Millisecond
+	})
+	db, err := store.Open(ctx, ":memory:", store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	dir := t.TempDir()
+	now := time.Date(2026, 11, 2, 4, 30, 0, 0, time.UTC)
+	opt := Options{AsOf: asOf, Sources: sources, Out: filepath.Join(dir, "out"), RawRoot: filepath.Join(dir, "raw"),
+		Rules: rules.Defaults(), Guard: DefaultGuard, Now: func() time.Time { return now }}
+	first, err := Run(ctx, db, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	down = true
+	now = now.Add(24 * time.Hour)
+	opt.AsOf = asOf.AddDate(0, 0, 1)
+	opt.Fallback = map[string]time.Duration{"slakt": 36 * time.Hour}
+	second, err := Run(ctx, db, opt)
+	if err != nil {
+		t.Fatalf("run with slakt failing after its first page and a fallback: %v", err)
+	}
+	if len(second.Stale) != 1 || second.Stale[0].System != "slakt" {
+		t.Fatalf("stale sources = %+v, want slakt", second.Stale)
+	}
+	var injected int
+	if err := db.SQL().QueryRow(`SELECT count(*) FROM ops.reject WHERE run_id = ? AND reason LIKE '%injected%'`, second.RunID).Scan(&injected); err != nil {
+		t.Fatal(err)
+	}
+	if injected != 0 || second.Rejects != first.Rejects {
+		t.Errorf("the second run rejected %d rows (%d of the failed pull's page), the first %d: want the fallback's files landed as the first run landed them",
+			second.Rejects, injected, first.Rejects)
 	}
 }
