@@ -229,8 +229,8 @@ func pages(ctx context.Context, c *fetch.Client, e *contract.Entity, apiPath, di
 		st.Bytes += int64(len(body))
 		*buf = land.CompressPage((*buf)[:0], body)
 		path := filepath.Join(dir, fmt.Sprintf("%06d%s", n, land.PageExt))
-		if err := writeFile(path, *buf); err != nil {
-			return err
+		if err := os.WriteFile(path, *buf, 0o644); err != nil { // dir is made above
+			return fmt.Errorf("raw: %w", err)
 		}
 		arrived.Put(path, *buf, items)
 		return nil
