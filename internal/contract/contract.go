@@ -6,6 +6,7 @@ package contract
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -190,6 +191,34 @@ func (p *Parser) Key(probs []Problem) (key string, ok bool) {
 	}
 	return b.String(), true
 }
+
+// KeyPattern returns, for a row whose key did not parse (Key's ok is false), a LIKE pattern
+// (escape character '\') that matches every key the row may have had: the key's fields
+// that parsed as they stand in keys (Format), % for those that did not. AnyKey is the
+// pattern of a row of which nothing could be read.
+func (p *Parser) KeyPattern(probs []Problem) string {
+	var b strings.Builder
+	for n, i := range p.key {
+		if n > 0 {
+			b.WriteByte('|')
+		}
+		name := p.e.Fields[i].Name
+		if slices.ContainsFunc(probs, func(pr Problem) bool { return pr.Field == name }) {
+			b.WriteByte('%')
+			continue
+		}
+		for _, r := range Format(p.vals[i]) {
+			if r == '\\' || r == '%' || r == '_' {
+				b.WriteByte('\\')
+			}
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// AnyKey is the KeyPattern that matches every key.
+const AnyKey = "%"
 
 // Format renders a parsed value as canonical text (used for keys).
 func Format(v any) string {

@@ -230,3 +230,36 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestKeyPattern: a row whose key did not parse gets a LIKE pattern of the keys it may have
+// had: its readable key fields as they stand in keys, with LIKE's own characters escaped,
+// and % for the unreadable ones.
+func TestKeyPattern(t *testing.T) {
+	e := &Entity{Name: "x", Fields: []Field{
+		{Name: "produsentnr", Type: Produsentnr}, {Name: "frist", Type: Date}, {Name: "av", Type: Text}, {Name: "merknad", Type: Text},
+	}, Key: []string{"produsentnr", "frist", "av"}}
+	p, err := e.NewParser([]string{"produsentnr", "frist", "av", "merknad"}, asOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		row  []string
+		want string
+	}{
+		{"a date unreadable", []string{"3000000001", "2027-8-01", "ola_n%\\", "x"}, `3000000001|%|ola\_n\%\\`},
+		{"the producer unreadable", []string{"300000001", "2027-08-01", "ola", "x"}, `%|2027-08-01|ola`},
+		{"all unreadable", []string{"3", "x", "ola\x01", ""}, `%|%|%`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, probs := p.Parse(tt.row)
+			if _, ok := p.Key(probs); ok {
+				t.Fatalf("Key of %q is readable", tt.row)
+			}
+			if got := p.KeyPattern(probs); got != tt.want {
+				t.Errorf("KeyPattern = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -31,6 +31,9 @@ type Spec struct {
 	Keep     string // optional: table of rkeys that keep their current version although absent from Stage
 	Scope    string // optional: SQL predicate on the target (alias t) limiting what Stage replaces
 	Receiver string // set for receivers' tables: number the changes in ops.change_log
+	// KeepPatterns says Keep also holds LIKE patterns (column pattern, escape '\') of rkeys
+	// that keep theirs; KeepAll that every current version is kept (nothing is deleted).
+	KeepPatterns, KeepAll bool
 }
 
 // Diff counts what a snapshot changed.
@@ -57,6 +60,9 @@ func (s Spec) check() error {
 	}
 	if len(s.Cols) == 0 {
 		return fmt.Errorf("history %s: no columns to compare", s.Target)
+	}
+	if s.KeepPatterns && s.Keep == "" {
+		return fmt.Errorf("history %s: patterns to keep without a Keep table", s.Target)
 	}
 	return nil
 }

@@ -184,7 +184,7 @@ func Stage(ctx context.Context, c *store.Conn, p *Parsed) (*Staged, error) {
 		SELECT rkey, %s, ''::VARCHAR AS _file, 0::BIGINT AS _line, 0::BIGINT AS _ord
 		FROM %s LIMIT 0;
 		CREATE OR REPLACE TEMP TABLE %s (file VARCHAR, line BIGINT, field VARCHAR, value VARCHAR, reason VARCHAR);
-		CREATE OR REPLACE TEMP TABLE %s (rkey VARCHAR)`,
+		CREATE OR REPLACE TEMP TABLE %s (rkey VARCHAR, pattern VARCHAR)`,
 		stageTable(e), strings.Join(cols, ", "), e.Table, rejectTable(e), keepTable(e))); err != nil {
 		return nil, fmt.Errorf("stage %s: %w", e.Name, err)
 	}
@@ -218,10 +218,15 @@ func stageRejects(ctx context.Context, c *store.Conn, p *Parsed) error {
 	if err := appendRejects(ctx, c, e, p.rejects); err != nil {
 		return err
 	}
-	if len(p.keepKeys) > 0 {
+	if len(p.keepKeys)+len(p.keepPatterns) > 0 {
 		if err := c.Append(ctx, "temp", keepTable(e), func(a *store.Appender) error {
 			for _, k := range p.keepKeys {
-				if err := a.AppendRow(k); err != nil {
+				if err := a.AppendRow(k, nil); err != nil {
+					return err
+				}
+			}
+			for pat := range p.keepPatterns {
+				if err := a.AppendRow(nil, pat); err != nil {
 					return err
 				}
 			}
@@ -463,7 +468,8 @@ func (s *Staged) Historise(ctx context.Context, c *store.Conn, opt Options) (Res
 		return res, fmt.Errorf("rejects %s: %w", e.Name, err)
 	}
 
-	spec := history.Spec{Target: e.Table, Stage: stage, Cols: cols, Source: e.System, Keep: keep}
+	spec := history.Spec{Target: e.Table, Stage: stage, Cols: cols, Source: e.System, Keep: keep,
+		KeepPatterns: len(p.keepPatterns) > 0, KeepAll: p.keepPatterns[contract.AnyKey]}
 	if e.Name == "subsidy" {
 		// A year's file replaces that year; a year without a file keeps what it had.
 		spec.Scope = "t.aar IN (SELECT aar FROM " + stage + ")"
@@ -529,9 +535,13 @@ type Parsed struct {
 
 	// Written by the parsing goroutine (err also by Start when the payloads cannot be
 	// listed), read once batches is closed.
-	err                error
-	rejects            []reject
-	keepKeys           []string // keys of rejected rows: they keep their current version
+	err      error
+	rejects  []reject
+	keepKeys []string // keys of rejected rows: they keep their current version
+	// keepPatterns are, for rejected rows whose key could not be read, LIKE patterns of
+	// the keys they may have (contract.KeyPattern): every current version they match is
+	// kept too, as a reject is never a deletion. Only AnyKey when it is among them.
+	keepPatterns       map[string]bool
 	read, rejectedRows int64
 	// flagged are the keys of accepted rows that the filter may have seen before: every
 	// duplicated key is among them (with a few that are not duplicated).
@@ -593,6 +603,7 @@ func (p *Parsed) parse(rawDir string, asOf time.Time, arrived *Arrived) {
 			if rowErr != nil {
 				p.rejects = append(p.rejects, reject{file: pl.Name, line: line, reason: rowErr.Error()})
 				p.rejectedRows++
+				p.keepPattern(contract.AnyKey) // none of its fields can be trusted
 				return nil
 			}
 			vals, probs := pr.Parse(raw)
@@ -604,6 +615,8 @@ func (p *Parsed) parse(rawDir string, asOf time.Time, arrived *Arrived) {
 				}
 				if keyOK {
 					p.keepKeys = append(p.keepKeys, key)
+				} else {
+					p.keepPattern(pr.KeyPattern(probs))
 				}
 				return nil
 			}
@@ -695,6 +708,20 @@ func (f *keyFilter) seen(key string) bool {
 		}
 	}
 	return seen
+}
+
+// keepPattern adds a pattern of keys to keep (keepPatterns).
+func (p *Parsed) keepPattern(pat string) {
+	if p.keepPatterns[contract.AnyKey] {
+		return
+	}
+	if pat == contract.AnyKey {
+		p.keepPatterns = nil
+	}
+	if p.keepPatterns == nil {
+		p.keepPatterns = map[string]bool{}
+	}
+	p.keepPatterns[pat] = true
 }
 
 // Close stops the parsing, if it still runs, and waits for it to end. Load calls it; a

@@ -750,3 +750,76 @@ func TestArrived(t *testing.T) {
 		})
 	}
 }
+
+// TestRejectedKeyKeeps: a rejected row whose key could not be read deletes nothing it may
+// have been (a reject is never a deletion): with part of its key readable, the current
+// versions of keys that match that part are kept and others absent from the snapshot go;
+// with none of it readable — a key of one field, or a row that could not be split — no
+// current version is deleted that night. A readable key keeps exactly its own version.
+func TestRejectedKeyKeeps(t *testing.T) {
+	ctx := context.Background()
+	const res = "produsentnr,reservert,registrert\n"
+	const prod = "produsentnr,orgnr,navn,telefon,epost,kommunenr,dyrehold_id\n"
+	const p1, p2, p3 = "3000000001,903000910,Eksempel 1,,,3401,3000001\n", "3000000002,903001828,Eksempel 2,,,3401,3000002\n", "3000000003,903002735,Eksempel 3,,,3401,3000003\n"
+	tests := []struct {
+		name         string
+		e            *contract.Entity
+		file         string
+		first, night string
+		wantCurrent  string // the current keys after the second night
+		wantDeleted  int64
+	}{
+		{"a reservation's date unreadable: its producer's registrations kept, another absent one deleted", portal.Reservations, "reservations.csv",
+			res + "3000000001,ja,2026-12-01\n3000000002,nei,2026-12-01\n3000000003,ja,2026-11-01\n",
+			res + "3000000001,ja,2026-12-01T10:00\n3000000002,nei,2026-12-01\n",
+			"3000000001|2026-11-30T23:00:00Z 3000000002|2026-11-30T23:00:00Z", 1},
+		{"a reservation's producer unreadable: registrations of its date kept, another date's deleted", portal.Reservations, "reservations.csv",
+			res + "3000000001,ja,2026-12-01\n3000000002,nei,2026-12-01\n3000000003,ja,2026-11-01\n",
+			res + "300000001,ja,2026-12-01\n3000000002,nei,2026-12-01\n",
+			"3000000001|2026-11-30T23:00:00Z 3000000002|2026-11-30T23:00:00Z", 1},
+		{"an extension's date unreadable: LIKE's own characters in its readable fields match only themselves", portal.Extensions, "extensions.csv",
+			"produsentnr,fristtype,avvik_id,ny_frist,innvilget_av\n3000000003,BESOK,,2027-08-01,adm_1\n3000000003,BESOK,,2027-08-01,admx1\n",
+			"produsentnr,fristtype,avvik_id,ny_frist,innvilget_av\n3000000003,BESOK,,2027-8-01,adm_1\n",
+			"3000000003|BESOK||2027-08-01|adm_1", 1},
+		{"a producer's number unreadable: no producer deleted", dataflyt.Producers, "producers.csv",
+			prod + p1 + p2 + p3,
+			prod + "300000002,903001828,Eksempel 2,,,3401,3000002\n" + p1,
+			"3000000001 3000000002 3000000003", 0},
+		{"a producer's row that cannot be split: no producer deleted", dataflyt.Producers, "producers.csv",
+			prod + p1 + p2 + p3,
+			prod + p1 + "3000000002,\"903001828,Eksempel 2,,,3401,3000002\n",
+			"3000000001 3000000002 3000000003", 0},
+		{"a readable key rejected: it keeps its version, an absent one is deleted", dataflyt.Producers, "producers.csv",
+			prod + p1 + p2 + p3,
+			prod + p1 + "3000000002,903001829,Eksempel 2,,,3401,3000002\n",
+			"3000000001 3000000002", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, c := conn(t)
+			for night, body := range []string{tt.first, tt.night} {
+				raw := t.TempDir()
+				write(t, raw, tt.file, body)
+				r, err := land.Entity(ctx, c, raw, tt.e, land.Options{RunID: int64(night + 1), SysTime: time.Date(2027, 1, 4, night, 0, 0, 0, time.UTC), AsOf: asOf})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if night == 1 {
+					if r.Rejected != 1 {
+						t.Errorf("the second night rejected %d rows, want 1", r.Rejected)
+					}
+					if r.Diff.Deleted != tt.wantDeleted {
+						t.Errorf("the second night deleted %d keys, want %d", r.Diff.Deleted, tt.wantDeleted)
+					}
+				}
+			}
+			var current string
+			if err := c.QueryRow(ctx, `SELECT string_agg(rkey, ' ' ORDER BY rkey) FROM `+tt.e.Table+` WHERE sys_bis IS NULL`).Scan(&current); err != nil {
+				t.Fatal(err)
+			}
+			if current != tt.wantCurrent {
+				t.Errorf("current keys %q, want %q", current, tt.wantCurrent)
+			}
+		})
+	}
+}

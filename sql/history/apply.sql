@@ -5,7 +5,9 @@
 
   Stage: a table or view with rkey (unique), the compared columns, the Extra columns copied as they
   are and, for a landed snapshot (Source), _file and _line, of which src_ref is made.
-  Keep: rkeys whose rows were rejected this time (they keep their last version).
+  Keep: rkeys whose rows were rejected this time (they keep their last version), and with
+  KeepPatterns LIKE patterns (escape \) of the rkeys rejected rows whose key could not be read
+  may have; KeepAll: such a row could be any key, so nothing is deleted.
   Scope: which current versions this snapshot replaces (e.g. the subsidy years delivered).
   Steps: diff; for receivers number and log; close (only when something changed or went);
   insert, or insert_all when every staged row is new (a source's first night).
@@ -23,6 +25,11 @@ WHERE t.sys_bis IS NULL{{if .Scope}} AND ({{.Scope}}){{end}}
   AND NOT EXISTS (SELECT 1 FROM {{.Stage}} s WHERE s.rkey = t.rkey)
 {{- if .Keep}}
   AND NOT EXISTS (SELECT 1 FROM {{.Keep}} k WHERE k.rkey = t.rkey)
+{{- end}}
+{{- if .KeepAll}}
+  AND FALSE
+{{- else if .KeepPatterns}}
+  AND NOT EXISTS (SELECT 1 FROM {{.Keep}} k WHERE k.pattern IS NOT NULL AND t.rkey LIKE k.pattern ESCAPE '\')
 {{- end}}
 {{end}}
 
