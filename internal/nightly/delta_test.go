@@ -131,11 +131,13 @@ func mutate(t *testing.T, dir string, rng *rand.Rand) {
 // TestDeltaProperty: over random sequences of nights (keys appear, change, disappear and
 // come back), a receiver that applies each night's export — the delta after its
 // watermark — ends with exactly the full export at that point, and applying an export a
-// second time changes nothing. The receiver confirms on random nights only; on the others
-// it loses what it applied (as a receiver that failed before committing would), so the
-// next delta covers several nights. The watermark is the receiver's durable state: a
-// delta is the net change after it, so a key that changed and changed back after the
-// watermark is not in it (PRODUCT.md's rule; see docs/architecture.md).
+// second time changes nothing. The receiver confirms on random nights only, so the next
+// delta covers several nights; on the nights it does not confirm, one copy loses what it
+// applied (as a receiver that failed before committing would) and another keeps it (a
+// receiver that applied but did not confirm): the next delta overlaps what that one has
+// applied, and must leave it right too — also for a key that changed after the
+// watermark and changed back (PRODUCT.md: "applying … an overlapping one, leaves a
+// receiver's copy right").
 func TestDeltaProperty(t *testing.T) {
 	for seed := uint64(1); seed <= 3; seed++ {
 		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) {
@@ -153,10 +155,12 @@ func TestDeltaProperty(t *testing.T) {
 			receivers := receiver.All()
 			copies := map[string]copyOf{}    // what each receiver applied
 			confirmed := map[string]copyOf{} // its state at the watermark
+			applied := map[string]copyOf{}   // every export applied, confirmed or not
 			watermark := map[string]int64{}
 			for _, r := range receivers {
 				copies[r.Name] = copyOf{}
 				confirmed[r.Name] = copyOf{}
+				applied[r.Name] = copyOf{}
 			}
 			asOf := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 			for night := 0; night < 6; night++ {
@@ -197,6 +201,21 @@ func TestDeltaProperty(t *testing.T) {
 							}
 						}
 						t.Fatalf("night %d %s: copy from deltas differs from the full export\n got %d keys\nwant %d keys", night, r.Name, len(cp), len(want))
+					}
+					overlapping := applied[r.Name]
+					overlapping.apply(t, delta)
+					if fmt.Sprint(overlapping) != fmt.Sprint(want) {
+						for k, v := range want {
+							if overlapping[k] != v {
+								t.Errorf("key %s: copy %q, full %q (watermark %d, to %d)", k, overlapping[k], v, watermark[r.Name], to)
+							}
+						}
+						for k, v := range overlapping {
+							if _, ok := want[k]; !ok {
+								t.Errorf("key %s: copy %q, not in the full export (watermark %d, to %d)", k, v, watermark[r.Name], to)
+							}
+						}
+						t.Fatalf("night %d %s: a copy that applied every export, confirmed or not, differs from the full export", night, r.Name)
 					}
 					if rng.IntN(2) == 0 {
 						watermark[r.Name] = to // the receiver confirms what it applied

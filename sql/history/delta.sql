@@ -2,11 +2,13 @@
   Receivers' exports from history (see internal/receiver). $1 = receiver, $2 = from
   (exclusive), $3 = to (inclusive) change numbers; for "full" $1 = to.
 
-  delta: one row per key whose receiver-visible columns differ between the state at $2 and
-  the state at $3: NY if the key did not exist at $2, ENDRET if it did, SLETTET if it does
-  not exist at $3 (it existed at $2 or at some point after). endringsnr and endret_tid are
-  the key's last change up to $3; a SLETTET row carries the values the key last had (a
-  receiver with DeleteByKey: its key alone, the other columns NULL).
+  delta: one row per key with a change in ($2, $3], with its state at $3: NY if the key did
+  not exist at $2, ENDRET if it did, SLETTET if it does not exist at $3 (it existed at $2 or
+  at some point after). A key whose columns at $3 are back to those at $2 is in it too, as
+  ENDRET: a receiver that applied an export from within the range, without confirming it,
+  holds the in-between values, and an overlapping delta must set it right. endringsnr and
+  endret_tid are the key's last change up to $3; a SLETTET row carries the values the key
+  last had (a receiver with DeleteByKey: its key alone, the other columns NULL).
 */}}
 {{define "delta"}}
 WITH changed AS (
@@ -33,8 +35,6 @@ FROM changed c
 LEFT JOIN at_to n ON n.rkey = c.rkey
 LEFT JOIN at_from o ON o.rkey = c.rkey
 LEFT JOIN versions g ON g.rkey = c.rkey AND g.chg_bis = c.endringsnr
-WHERE NOT (n.rkey IS NOT NULL AND o.rkey IS NOT NULL
-           {{- range .Cols}} AND n.{{.}} IS NOT DISTINCT FROM o.{{.}}{{end}})
 ORDER BY {{range $i, $c := .Key}}{{if $i}}, {{end}}{{$c}}{{end}}
 {{end}}
 
