@@ -35,6 +35,11 @@ type Receiver struct {
 	// empty: the values a key last had may be what must no longer leave (the key figures
 	// of a producer who has since reserved, or whose agreement with the vet has ended).
 	DeleteByKey bool
+	// Withheld, when set, is an SQL condition on a row's columns for rows that must not
+	// leave now, whatever state is exported: a re-issue of a past state (export
+	// --as-of-time, --since) leaves out the key figures of a producer who has reserved
+	// since. A SLETTET row of a DeleteByKey receiver, its key alone, still goes.
+	Withheld string
 }
 
 // ColumnNames returns the business columns' names.
@@ -99,8 +104,10 @@ func All() []Receiver {
 			// On 15 April a season completes: the oldest one leaves the window, for everyone.
 			Expected: "t.sesong NOT IN (SELECT sesong FROM model.season_window)",
 			// A row goes when the producer reserves itself or its agreement ends: from then
-			// on no figure of it may leave, not even in the row that deletes it.
+			// on no figure of it may leave, not even in the row that deletes it, nor in a
+			// re-issue of a state from before the reservation.
 			DeleteByKey: true,
+			Withheld:    "produsentnr IN (SELECT produsentnr FROM model.reservation_state WHERE reservert)",
 		},
 		{
 			Name: "varsler", Table: "rcv.varsler", Key: []string{"produsentnr", "kanal", "meldingstype", "frist"},
@@ -188,7 +195,8 @@ func render(name string, r Receiver) (string, error) {
 		Table     string
 		Cols, Key []string
 		Gone      map[string]string
-	}{r.Table, r.ColumnNames(), r.Key, gone})
+		Withheld  string
+	}{r.Table, r.ColumnNames(), r.Key, gone, r.Withheld})
 	return buf.String(), err
 }
 

@@ -9,6 +9,8 @@
   holds the in-between values, and an overlapping delta must set it right. endringsnr and
   endret_tid are the key's last change up to $3; a SLETTET row carries the values the key
   last had (a receiver with DeleteByKey: its key alone, the other columns NULL).
+  Withheld: rows that must not leave now, whatever the state exported (a reserved
+  producer's key figures); a SLETTET row still goes.
 */}}
 {{define "delta"}}
 WITH changed AS (
@@ -27,6 +29,7 @@ at_to AS (SELECT * FROM versions WHERE chg_bis IS NULL OR chg_bis > $3),
 at_from AS (SELECT * FROM versions WHERE chg_von <= $2 AND (chg_bis IS NULL OR chg_bis > $2))
 -- A key that does not exist at $3 was last changed by the SLETTET that ended its last
 -- version, so that version is the one whose chg_bis is the key's last change.
+, delta AS (
 SELECT c.endringsnr,
        CASE WHEN n.rkey IS NULL THEN 'SLETTET' WHEN o.rkey IS NULL THEN 'NY' ELSE 'ENDRET' END AS operasjon,
        c.endret_tid{{range .Cols}},
@@ -35,6 +38,11 @@ FROM changed c
 LEFT JOIN at_to n ON n.rkey = c.rkey
 LEFT JOIN at_from o ON o.rkey = c.rkey
 LEFT JOIN versions g ON g.rkey = c.rkey AND g.chg_bis = c.endringsnr
+)
+SELECT * FROM delta
+{{- if .Withheld}}
+WHERE operasjon = 'SLETTET' OR NOT ({{.Withheld}})
+{{- end}}
 ORDER BY {{range $i, $c := .Key}}{{if $i}}, {{end}}{{$c}}{{end}}
 {{end}}
 
@@ -43,5 +51,8 @@ SELECT t.chg_von AS endringsnr, 'NY' AS operasjon, cl.endret_tid{{range .Cols}},
 FROM {{.Table}} t
 JOIN ops.change_log cl ON cl.endringsnr = t.chg_von
 WHERE t.chg_von <= $1 AND (t.chg_bis IS NULL OR t.chg_bis > $1)
+{{- if .Withheld}}
+  AND NOT ({{.Withheld}})
+{{- end}}
 ORDER BY {{range $i, $c := .Key}}{{if $i}}, {{end}}t.{{$c}}{{end}}
 {{end}}
