@@ -146,6 +146,8 @@ func TestRunErrors(t *testing.T) {
 		{"bad date", []string{"run", "--inbox", "x", "--as-of", "2027-13-01"}, 2, `--as-of "2027-13-01": not a date`},
 		{"missing file", []string{"run", "--inbox", broken, "--as-of", "2027-01-04", "--db", filepath.Join(dir, "b.duckdb"), "--out", filepath.Join(dir, "out-b")}, 1,
 			"producers.csv is missing"},
+		{"no inbox folder", []string{"run", "--inbox", filepath.Join(dir, "nowhere"), "--as-of", "2027-01-04", "--db", filepath.Join(dir, "d.duckdb"), "--out", filepath.Join(dir, "out-d")}, 1,
+			"nowhere: not a folder"},
 		{"subsidy year missing", []string{"run", "--inbox", noBasis, "--as-of", "2028-01-04", "--db", filepath.Join(dir, "c.duckdb"), "--out", filepath.Join(dir, "out-c")}, 1,
 			"no subsidy file for application year 2027"},
 		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},

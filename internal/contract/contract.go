@@ -373,7 +373,8 @@ func parseField(f Field, s string, asOf time.Time) (any, string) {
 		}
 		return t, ""
 	case Timestamp:
-		t, err := time.Parse(time.RFC3339Nano, s)
+		// RFC 3339 (5.6) allows "t" and "z" in lower case; Go's layout only upper.
+		t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(s))
 		if err != nil {
 			d, derr := time.ParseInLocation(time.DateOnly, s, Oslo)
 			if derr != nil {

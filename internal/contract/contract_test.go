@@ -52,6 +52,7 @@ func TestParseField(t *testing.T) {
 		{"event date after the business date", Field{Type: Date, Event: true}, "2027-01-05", nil, "date after the business date 2027-01-04"},
 		{"future deadline is fine", Field{Type: Date}, "2030-01-01", time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), ""},
 		{"timestamp RFC 3339", Field{Type: Timestamp}, "2026-05-01T10:00:00+02:00", time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC), ""},
+		{"timestamp RFC 3339 in lower case", Field{Type: Timestamp}, "2027-01-04t10:00:00z", time.Date(2027, 1, 4, 10, 0, 0, 0, time.UTC), ""},
 		{"timestamp plain date is Oslo midnight", Field{Type: Timestamp}, "2026-05-01", time.Date(2026, 4, 30, 22, 0, 0, 0, time.UTC), ""},
 		{"event timestamp after midnight in Oslo", Field{Type: Timestamp, Event: true}, "2027-01-04T23:30:00Z", nil, "time after the business date 2027-01-04"},
 		{"event timestamp before midnight in Oslo", Field{Type: Timestamp, Event: true}, "2027-01-04T22:30:00Z", time.Date(2027, 1, 4, 22, 30, 0, 0, time.UTC), ""},

@@ -34,6 +34,9 @@ type Stats struct {
 // is an error naming it; the subsidy folder may be absent (no year delivered).
 func FromInbox(inbox, rawDir string, entities []*contract.Entity) (Stats, error) {
 	var st Stats
+	if info, err := os.Stat(inbox); err != nil || !info.IsDir() {
+		return st, fmt.Errorf("inbox %s: not a folder (no source delivered anything there)", inbox)
+	}
 	for _, e := range entities {
 		src := filepath.Join(inbox, e.File)
 		info, err := os.Stat(src)
