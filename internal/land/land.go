@@ -463,6 +463,13 @@ func (s *Staged) Historise(ctx context.Context, c *store.Conn, opt Options) (Res
 		}
 	}
 	res.Rejected = p.rejectedRows + ndup
+	if e.Name == "subsidy" {
+		n, err := otherYears(ctx, c, stage, rejectTable(e))
+		if err != nil {
+			return res, fmt.Errorf("years %s: %w", e.Name, err)
+		}
+		res.Rejected += n
+	}
 	if err := c.Exec(ctx, `INSERT INTO ops.reject (run_id, src_system, entity, file, line, field, value, reason)
 		SELECT $1, $2, $3, file, line, field, value, reason FROM temp.`+rejectTable(e), opt.RunID, e.System, e.Name); err != nil {
 		return res, fmt.Errorf("rejects %s: %w", e.Name, err)
@@ -471,7 +478,8 @@ func (s *Staged) Historise(ctx context.Context, c *store.Conn, opt Options) (Res
 	spec := history.Spec{Target: e.Table, Stage: stage, Cols: cols, Source: e.System, Keep: keep,
 		KeepPatterns: len(p.keepPatterns) > 0, KeepAll: p.keepPatterns[contract.AnyKey]}
 	if e.Name == "subsidy" {
-		// A year's file replaces that year; a year without a file keeps what it had.
+		// A year's file replaces that year; a year without a file keeps what it had (rows
+		// of another year in a file are rejects: otherYears).
 		spec.Scope = "t.aar IN (SELECT aar FROM " + stage + ")"
 	}
 	scope := "TRUE"
@@ -877,6 +885,44 @@ func (r *pageReader) columnsPresent(items *fetch.Columns) error {
 // duplicates adds a reject for every staged row whose key an earlier row of the snapshot
 // has (by _ord), removes those rows from the stage, and returns how many there were.
 // Only keys in maybe can be duplicated (the keys the parse's filter flagged).
+// otherYears rejects the staged subsidy rows whose application year is not their file's:
+// a file is one year's snapshot, which replaces that year (the year most of its rows have;
+// of two as common, the later), and a stray row of another year would otherwise replace
+// that year whole — its rows deleted — although its file was not delivered. The pages of
+// a year fetched over HTTP (http/subsidy/<year>/) are one file here. It moves them from
+// the stage to the rejects and returns how many.
+func otherYears(ctx context.Context, c *store.Conn, stage, rejects string) (int64, error) {
+	// Counted per file and year first — one pass over the stage, a few rows out —, and
+	// the rows themselves looked at only in a file where a year is out of place.
+	if err := c.Exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE _year AS
+		WITH files AS (
+			SELECT _file, aar, count(*) AS n,
+			       CASE WHEN _file LIKE 'http/%%' THEN regexp_replace(_file, '/[^/]*$', '') ELSE _file END AS delivery
+			FROM %[1]s GROUP BY _file, aar
+		), years AS (
+			SELECT delivery, arg_max(aar, n * 10000 + aar) AS aar
+			FROM (SELECT delivery, aar, sum(n) AS n FROM files GROUP BY ALL)
+			GROUP BY delivery
+		)
+		SELECT f._file, f.aar, f.n, y.aar AS file_aar
+		FROM files f JOIN years y USING (delivery)
+		WHERE f.aar <> y.aar`, stage)); err != nil {
+		return 0, err
+	}
+	var n int64
+	if err := c.QueryRow(ctx, `SELECT coalesce(sum(n), 0) FROM _year`).Scan(&n); err != nil || n == 0 {
+		return 0, err
+	}
+	if err := c.Exec(ctx, fmt.Sprintf(`INSERT INTO %[1]s (file, line, field, value, reason)
+		SELECT s._file, s._line, 'soeknads_aar', s.aar::VARCHAR,
+		       'application year ' || s.aar || ' in a file of year ' || y.file_aar || ' (a year''s file replaces that year)'
+		FROM %[2]s s JOIN _year y ON y._file = s._file AND y.aar = s.aar ORDER BY s._ord;
+		DELETE FROM %[2]s s USING _year y WHERE y._file = s._file AND y.aar = s.aar`, rejects, stage)); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
 func duplicates(ctx context.Context, c *store.Conn, e *contract.Entity, stage string, maybe []string, rejects *[]reject) (int64, error) {
 	if err := c.Exec(ctx, `CREATE OR REPLACE TEMP TABLE _maybe (rkey VARCHAR)`); err != nil {
 		return 0, err

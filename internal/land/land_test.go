@@ -823,3 +823,53 @@ func TestRejectedKeyKeeps(t *testing.T) {
 		})
 	}
 }
+
+// TestSubsidyYearPerFile: a subsidy file is one year's snapshot. A row of another year in
+// it is a reject, naming both years: it does not replace that other year (whose file was
+// not delivered, so it keeps what it had), and the file still replaces its own year.
+func TestSubsidyYearPerFile(t *testing.T) {
+	ctx := context.Background()
+	_, c := conn(t)
+	hdr := "soeknads_aar,orgnr,orgnavn,kommunenr,p139_vaar,p145_vaar,p146_vaar\n"
+	nights := []struct {
+		name        string
+		files       map[string]string
+		wantRejects []rejectRow
+		wantCurrent string // aar|orgnr of the current rows
+	}{
+		{"two years", map[string]string{
+			"2025.csv": hdr + "2025,903000910,A,3401,1,2,3\n2025,903001828,B,3401,1,2,3\n2025,903002735,C,3401,1,2,3\n",
+			"2026.csv": hdr + "2026,903000910,A,3401,1,2,3\n2026,903001828,B,3401,1,2,3\n",
+		}, nil, "2025|903000910 2025|903001828 2025|903002735 2026|903000910 2026|903001828"},
+		{"2026 again, with a stray 2025 row, and no 2025 file", map[string]string{
+			"2026.csv": hdr + "2026,903000910,A,3401,1,2,3\n2025,903000910,A,3401,9,9,9\n2026,903002735,C,3401,1,2,3\n",
+		}, []rejectRow{{"subsidy/2026.csv", 3, "soeknads_aar", "2025", "application year 2025 in a file of year 2026 (a year's file replaces that year)"}},
+			"2025|903000910 2025|903001828 2025|903002735 2026|903000910 2026|903002735"},
+	}
+	for i, n := range nights {
+		t.Run(n.name, func(t *testing.T) {
+			raw := t.TempDir()
+			for f, body := range n.files {
+				write(t, raw, "subsidy/"+f, body)
+			}
+			run := int64(i + 1)
+			res, err := land.Entity(ctx, c, raw, dataflyt.Subsidy, land.Options{RunID: run, SysTime: time.Date(2027, 1, 4, 0, i, 0, 0, time.UTC), AsOf: asOf})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := rejects(t, c, run); fmt.Sprint(got) != fmt.Sprint(n.wantRejects) {
+				t.Errorf("rejects =\n %v\nwant\n %v", got, n.wantRejects)
+			}
+			if res.Rejected != int64(len(n.wantRejects)) {
+				t.Errorf("%d rows rejected, want %d", res.Rejected, len(n.wantRejects))
+			}
+			var current string
+			if err := c.QueryRow(ctx, `SELECT string_agg(aar || '|' || orgnr, ' ' ORDER BY aar, orgnr) FROM cur.subsidy`).Scan(&current); err != nil {
+				t.Fatal(err)
+			}
+			if current != n.wantCurrent {
+				t.Errorf("current %s, want %s", current, n.wantCurrent)
+			}
+		})
+	}
+}
