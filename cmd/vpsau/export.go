@@ -64,7 +64,7 @@ func exportCmd(ctx context.Context, e env, args []string) error {
 		if from > to {
 			return fmt.Errorf("--since %d is after the last change %d", from, to)
 		}
-		bdate, err := nightly.BusinessDateOf(ctx, c, to, e.now())
+		bdate, err := nightly.BusinessDateOf(ctx, c, at, e.now())
 		if err != nil {
 			return err
 		}

@@ -360,6 +360,47 @@ func TestReissueSameBytes(t *testing.T) {
 	}
 }
 
+// TestReissueBusinessDate: a re-issue of the latest state carries the business date of
+// the last run, also when that run changed nothing for the receiver (the state it left
+// holds as of its date); one of a past state, that of the last run by then.
+func TestReissueBusinessDate(t *testing.T) {
+	dir := t.TempDir()
+	db, out := filepath.Join(dir, "v.duckdb"), filepath.Join(dir, "out")
+	for i, asOf := range []string{"2027-01-04", "2027-01-05"} {
+		if code, stdout, stderr := vpsau(t, night1.AddDate(0, 0, i), "run", "--inbox", "../../testdata/one-night/inbox", "--as-of", asOf, "--db", db, "--out", out); code != 0 {
+			t.Fatalf("run: exit %d\n%s%s", code, stdout, stderr)
+		}
+	}
+	// The case only says something if the second night changed nothing for ksl.
+	if _, stdout, _ := vpsau(t, night1.AddDate(0, 0, 2), "query", "--db", db, "SELECT max(run_id) FROM ops.change_log WHERE receiver = 'ksl'"); !strings.Contains(stdout, "1") || strings.Contains(stdout, "2") {
+		t.Fatalf("ksl's last change is not from the first night: %q", stdout)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"the latest state", nil, "2027-01-05"},
+		{"the state after the first night", []string{"--as-of-time", night1.Add(time.Hour).Format(time.RFC3339)}, "2027-01-04"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reissue := filepath.Join(t.TempDir(), "out")
+			args := append([]string{"export", "--receiver", "ksl", "--full", "--db", db, "--out", reissue}, tt.args...)
+			if code, stdout, stderr := vpsau(t, night1.AddDate(0, 0, 2), args...); code != 0 {
+				t.Fatalf("export: exit %d\n%s%s", code, stdout, stderr)
+			}
+			m, err := exports.ReadManifest(latest(t, reissue, "ksl"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.BusinessDate != tt.want {
+				t.Errorf("business date %s, want %s", m.BusinessDate, tt.want)
+			}
+		})
+	}
+}
+
 // fileLines returns a text file's lines.
 func fileLines(t *testing.T, path string) []string {
 	t.Helper()

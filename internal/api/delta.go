@@ -65,7 +65,7 @@ func (s *Server) delta(w http.ResponseWriter, r *http.Request) {
 		if since > last {
 			return errAfterLast
 		}
-		bdate, err := nightly.BusinessDateOf(ctx, c, last, s.cfg.Now())
+		bdate, err := nightly.BusinessDateOf(ctx, c, time.Time{}, s.cfg.Now())
 		if err != nil {
 			return err
 		}

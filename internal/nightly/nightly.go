@@ -601,12 +601,17 @@ func Files(r receiver.Receiver, configured []exports.FileSpec, format string) (f
 	return nil, false
 }
 
-// BusinessDateOf is the business date of the run that stored change n — the business
-// date of an export up to n — or today (from now, UTC) when no run did.
-func BusinessDateOf(ctx context.Context, c *store.Conn, n int64, now time.Time) (time.Time, error) {
+// BusinessDateOf is the business date of an export of the state at system time at (zero:
+// the latest state): that of the last run that had succeeded by then — the state it left
+// holds as of its business date, also when it changed nothing for the receiver —, or
+// today (from now, UTC) when none had.
+func BusinessDateOf(ctx context.Context, c *store.Conn, at, now time.Time) (time.Time, error) {
+	q, args := `SELECT arg_max(business_date, run_id) FROM ops.run WHERE status = 'succeeded'`, []any{}
+	if !at.IsZero() {
+		q, args = q+` AND sys_time <= ?`, append(args, at)
+	}
 	var bd sql.NullTime
-	err := c.QueryRow(ctx, `SELECT max(r.business_date) FROM ops.run r JOIN ops.change_log l ON l.run_id = r.run_id WHERE l.endringsnr = ?`, n).Scan(&bd)
-	if err != nil {
+	if err := c.QueryRow(ctx, q, args...).Scan(&bd); err != nil {
 		return time.Time{}, err
 	}
 	if bd.Valid {
