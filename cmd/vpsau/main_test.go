@@ -175,6 +175,23 @@ func TestRunErrors(t *testing.T) {
 	}
 }
 
+// TestExportAfterFailedRun: on a database whose only run failed (no rules ever ran), a
+// receiver's full export is empty, not an error (the tables it reads exist from the
+// migrations on).
+func TestExportAfterFailedRun(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "v.duckdb")
+	if code, _, _ := vpsau(t, night1, "run", "--inbox", filepath.Join(dir, "nowhere"), "--as-of", "2027-01-04", "--db", db, "--out", filepath.Join(dir, "out")); code != 1 {
+		t.Fatalf("run on no inbox: exit %d, want 1", code)
+	}
+	for _, r := range []string{"nokkeltall", "dhp"} {
+		code, stdout, stderr := vpsau(t, night1, "export", "--receiver", r, "--full", "--db", db, "--out", filepath.Join(dir, "out"))
+		if code != 0 || !strings.Contains(stdout, r+": changes 0–0: NY 0") {
+			t.Errorf("export %s: exit %d\n%s%s", r, code, stdout, stderr)
+		}
+	}
+}
+
 // TestReplay loads an earlier run's raw payloads again, without the inbox: the same
 // sources land the same rows, so the receivers get no changes.
 func TestReplay(t *testing.T) {
@@ -356,6 +373,18 @@ func TestReissueSameBytes(t *testing.T) {
 					t.Errorf("%s %s %s: sha256 %s, re-issued %s", r, id, orig.Files[i].Name, orig.Files[i].SHA256, again.Files[i].SHA256)
 				}
 			}
+		}
+	}
+	// A full export of the state after night 1 leaves the producer reserved since out too.
+	full := filepath.Join(dir, "reissue-full")
+	if code, stdout, stderr := vpsau(t, night1.AddDate(0, 3, 0), "export", "--receiver", "nokkeltall", "--full",
+		"--as-of-time", night1.Add(time.Hour).Format(time.RFC3339), "--db", db, "--out", full); code != 0 {
+		t.Fatalf("export --full: exit %d\n%s%s", code, stdout, stderr)
+	}
+	lines := fileLines(t, filepath.Join(latest(t, full, "nokkeltall"), "nokkeltall.csv"))
+	for _, l := range lines { // night 1's nokkeltall rows are all of that producer (checked above)
+		if strings.Contains(l, ",3000000001,") {
+			t.Errorf("the full export of night 1's state shows the producer reserved on night 2: %s", l)
 		}
 	}
 }

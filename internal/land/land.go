@@ -452,6 +452,13 @@ func (s *Staged) Historise(ctx context.Context, c *store.Conn, opt Options) (Res
 
 	// Duplicate keys: the first row stays, every later one is a reject. Only keys the
 	// parse's filter flagged can be duplicated: most nights none, and no query is made.
+	// A subsidy file's rows of another year go first: a stray row is no first copy.
+	var nyears int64
+	if e.Name == "subsidy" {
+		if nyears, err = otherYears(ctx, c, stage, rejectTable(e), keep); err != nil {
+			return res, fmt.Errorf("years %s: %w", e.Name, err)
+		}
+	}
 	var ndup int64
 	if len(p.flagged) > 0 {
 		var dups []reject
@@ -462,14 +469,7 @@ func (s *Staged) Historise(ctx context.Context, c *store.Conn, opt Options) (Res
 			return res, err
 		}
 	}
-	res.Rejected = p.rejectedRows + ndup
-	if e.Name == "subsidy" {
-		n, err := otherYears(ctx, c, stage, rejectTable(e))
-		if err != nil {
-			return res, fmt.Errorf("years %s: %w", e.Name, err)
-		}
-		res.Rejected += n
-	}
+	res.Rejected = p.rejectedRows + nyears + ndup
 	if err := c.Exec(ctx, `INSERT INTO ops.reject (run_id, src_system, entity, file, line, field, value, reason)
 		SELECT $1, $2, $3, file, line, field, value, reason FROM temp.`+rejectTable(e), opt.RunID, e.System, e.Name); err != nil {
 		return res, fmt.Errorf("rejects %s: %w", e.Name, err)
@@ -548,7 +548,8 @@ type Parsed struct {
 	keepKeys []string // keys of rejected rows: they keep their current version
 	// keepPatterns are, for rejected rows whose key could not be read, LIKE patterns of
 	// the keys they may have (contract.KeyPattern): every current version they match is
-	// kept too, as a reject is never a deletion. Only AnyKey when it is among them.
+	// kept too, as a reject is never a deletion. Only AnyKey when it is among them, or
+	// when there would be more than maxKeepPatterns.
 	keepPatterns       map[string]bool
 	read, rejectedRows int64
 	// flagged are the keys of accepted rows that the filter may have seen before: every
@@ -718,13 +719,18 @@ func (f *keyFilter) seen(key string) bool {
 	return seen
 }
 
+// maxKeepPatterns bounds the patterns of keys to keep: each is matched against every key
+// that would go (a nested loop); past it the entity deletes nothing that night, as if a
+// row's key could not be read at all.
+const maxKeepPatterns = 1000
+
 // keepPattern adds a pattern of keys to keep (keepPatterns).
 func (p *Parsed) keepPattern(pat string) {
 	if p.keepPatterns[contract.AnyKey] {
 		return
 	}
-	if pat == contract.AnyKey {
-		p.keepPatterns = nil
+	if pat == contract.AnyKey || len(p.keepPatterns) >= maxKeepPatterns {
+		pat, p.keepPatterns = contract.AnyKey, nil
 	}
 	if p.keepPatterns == nil {
 		p.keepPatterns = map[string]bool{}
@@ -882,16 +888,15 @@ func (r *pageReader) columnsPresent(items *fetch.Columns) error {
 	return nil
 }
 
-// duplicates adds a reject for every staged row whose key an earlier row of the snapshot
-// has (by _ord), removes those rows from the stage, and returns how many there were.
-// Only keys in maybe can be duplicated (the keys the parse's filter flagged).
 // otherYears rejects the staged subsidy rows whose application year is not their file's:
 // a file is one year's snapshot, which replaces that year (the year most of its rows have;
 // of two as common, the later), and a stray row of another year would otherwise replace
 // that year whole — its rows deleted — although its file was not delivered. The pages of
 // a year fetched over HTTP (http/subsidy/<year>/) are one file here. It moves them from
-// the stage to the rejects and returns how many.
-func otherYears(ctx context.Context, c *store.Conn, stage, rejects string) (int64, error) {
+// the stage to the rejects, their keys to those that keep their current version (a reject
+// is never a deletion: the row's year may be delivered by another file), and returns how
+// many.
+func otherYears(ctx context.Context, c *store.Conn, stage, rejects, keep string) (int64, error) {
 	// Counted per file and year first — one pass over the stage, a few rows out —, and
 	// the rows themselves looked at only in a file where a year is out of place.
 	if err := c.Exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE _year AS
@@ -917,12 +922,16 @@ func otherYears(ctx context.Context, c *store.Conn, stage, rejects string) (int6
 		SELECT s._file, s._line, 'soeknads_aar', s.aar::VARCHAR,
 		       'application year ' || s.aar || ' in a file of year ' || y.file_aar || ' (a year''s file replaces that year)'
 		FROM %[2]s s JOIN _year y ON y._file = s._file AND y.aar = s.aar ORDER BY s._ord;
-		DELETE FROM %[2]s s USING _year y WHERE y._file = s._file AND y.aar = s.aar`, rejects, stage)); err != nil {
+		INSERT INTO %[3]s (rkey) SELECT s.rkey FROM %[2]s s JOIN _year y ON y._file = s._file AND y.aar = s.aar;
+		DELETE FROM %[2]s s USING _year y WHERE y._file = s._file AND y.aar = s.aar`, rejects, stage, keep)); err != nil {
 		return 0, err
 	}
 	return n, nil
 }
 
+// duplicates adds a reject for every staged row whose key an earlier row of the snapshot
+// has (by _ord), removes those rows from the stage, and returns how many there were.
+// Only keys in maybe can be duplicated (the keys the parse's filter flagged).
 func duplicates(ctx context.Context, c *store.Conn, e *contract.Entity, stage string, maybe []string, rejects *[]reject) (int64, error) {
 	if err := c.Exec(ctx, `CREATE OR REPLACE TEMP TABLE _maybe (rkey VARCHAR)`); err != nil {
 		return 0, err

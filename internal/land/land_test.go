@@ -361,7 +361,8 @@ func testDuplicateKeys(t *testing.T) {
 	hdr := "soeknads_aar,orgnr,orgnavn,kommunenr,p139_vaar,p145_vaar,p146_vaar\n"
 	files := map[string]string{
 		"10.csv": hdr + "2025,971203420,A,3401,1,2,3\n2025,974760673,B,3401,1,2,3\n2025,971203420,C,3401,1,2,3\n",
-		"9.csv":  hdr + "2025,974760673,D,3401,1,2,3\n2024,971203420,E,3401,1,2,3\n",
+		"8.csv":  hdr + "2024,971203420,E,3401,1,2,3\n", // a file is one year's
+		"9.csv":  hdr + "2025,974760673,D,3401,1,2,3\n",
 	}
 	want := []rejectRow{
 		{"subsidy/9.csv", 2, "soeknads_aar|orgnr", "2025|974760673", "duplicate key (first on subsidy/10.csv line 3)"},
@@ -388,8 +389,8 @@ func testDuplicateKeys(t *testing.T) {
 			if err := c.QueryRow(ctx, `SELECT string_agg(orgnavn, '' ORDER BY orgnavn), string_agg(src_ref, ' ' ORDER BY src_ref) FROM cur.subsidy`).Scan(&names, &refs); err != nil {
 				t.Fatal(err)
 			}
-			if names != "ABE" || refs != "subsidy/10.csv:2 subsidy/10.csv:3 subsidy/9.csv:3" {
-				t.Errorf("current rows %s from %s; want ABE from subsidy/10.csv:2 subsidy/10.csv:3 subsidy/9.csv:3", names, refs)
+			if names != "ABE" || refs != "subsidy/10.csv:2 subsidy/10.csv:3 subsidy/8.csv:2" {
+				t.Errorf("current rows %s from %s; want ABE from subsidy/10.csv:2 subsidy/10.csv:3 subsidy/8.csv:2", names, refs)
 			}
 		})
 	}
@@ -761,6 +762,22 @@ func TestRejectedKeyKeeps(t *testing.T) {
 	const res = "produsentnr,reservert,registrert\n"
 	const prod = "produsentnr,orgnr,navn,telefon,epost,kommunenr,dyrehold_id\n"
 	const p1, p2, p3 = "3000000001,903000910,Eksempel 1,,,3401,3000001\n", "3000000002,903001828,Eksempel 2,,,3401,3000002\n", "3000000003,903002735,Eksempel 3,,,3401,3000003\n"
+	// Past 1000 such rows the entity deletes nothing that night (each pattern is matched
+	// against every key that would go): here 1001 producers' registrations whose dates do
+	// not parse, and an absent registration no pattern matches.
+	var many, manyKept strings.Builder
+	many.WriteString(res)
+	for i := range 1001 {
+		fmt.Fprintf(&many, "30%08d,ja,2026-12-01\n", i)
+	}
+	first := many.String() + "3999999999,ja,2026-12-01\n"
+	many.Reset()
+	many.WriteString(res)
+	for i := range 1001 {
+		fmt.Fprintf(&many, "30%08d,ja,2026-12-01T25:00\n", i)
+		fmt.Fprintf(&manyKept, "30%08d|2026-11-30T23:00:00Z ", i)
+	}
+	manyKept.WriteString("3999999999|2026-11-30T23:00:00Z")
 	tests := []struct {
 		name         string
 		e            *contract.Entity
@@ -768,31 +785,34 @@ func TestRejectedKeyKeeps(t *testing.T) {
 		first, night string
 		wantCurrent  string // the current keys after the second night
 		wantDeleted  int64
+		wantRejected int64 // default 1
 	}{
+		{"1001 reservations' dates unreadable: no reservation deleted", portal.Reservations, "reservations.csv",
+			first, many.String(), manyKept.String(), 0, 1001},
 		{"a reservation's date unreadable: its producer's registrations kept, another absent one deleted", portal.Reservations, "reservations.csv",
 			res + "3000000001,ja,2026-12-01\n3000000002,nei,2026-12-01\n3000000003,ja,2026-11-01\n",
 			res + "3000000001,ja,2026-12-01T10:00\n3000000002,nei,2026-12-01\n",
-			"3000000001|2026-11-30T23:00:00Z 3000000002|2026-11-30T23:00:00Z", 1},
+			"3000000001|2026-11-30T23:00:00Z 3000000002|2026-11-30T23:00:00Z", 1, 0},
 		{"a reservation's producer unreadable: registrations of its date kept, another date's deleted", portal.Reservations, "reservations.csv",
 			res + "3000000001,ja,2026-12-01\n3000000002,nei,2026-12-01\n3000000003,ja,2026-11-01\n",
 			res + "300000001,ja,2026-12-01\n3000000002,nei,2026-12-01\n",
-			"3000000001|2026-11-30T23:00:00Z 3000000002|2026-11-30T23:00:00Z", 1},
+			"3000000001|2026-11-30T23:00:00Z 3000000002|2026-11-30T23:00:00Z", 1, 0},
 		{"an extension's date unreadable: LIKE's own characters in its readable fields match only themselves", portal.Extensions, "extensions.csv",
 			"produsentnr,fristtype,avvik_id,ny_frist,innvilget_av\n3000000003,BESOK,,2027-08-01,adm_1\n3000000003,BESOK,,2027-08-01,admx1\n",
 			"produsentnr,fristtype,avvik_id,ny_frist,innvilget_av\n3000000003,BESOK,,2027-8-01,adm_1\n",
-			"3000000003|BESOK||2027-08-01|adm_1", 1},
+			"3000000003|BESOK||2027-08-01|adm_1", 1, 0},
 		{"a producer's number unreadable: no producer deleted", dataflyt.Producers, "producers.csv",
 			prod + p1 + p2 + p3,
 			prod + "300000002,903001828,Eksempel 2,,,3401,3000002\n" + p1,
-			"3000000001 3000000002 3000000003", 0},
+			"3000000001 3000000002 3000000003", 0, 0},
 		{"a producer's row that cannot be split: no producer deleted", dataflyt.Producers, "producers.csv",
 			prod + p1 + p2 + p3,
 			prod + p1 + "3000000002,\"903001828,Eksempel 2,,,3401,3000002\n",
-			"3000000001 3000000002 3000000003", 0},
+			"3000000001 3000000002 3000000003", 0, 0},
 		{"a readable key rejected: it keeps its version, an absent one is deleted", dataflyt.Producers, "producers.csv",
 			prod + p1 + p2 + p3,
 			prod + p1 + "3000000002,903001829,Eksempel 2,,,3401,3000002\n",
-			"3000000001 3000000002", 1},
+			"3000000001 3000000002", 1, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -805,8 +825,8 @@ func TestRejectedKeyKeeps(t *testing.T) {
 					t.Fatal(err)
 				}
 				if night == 1 {
-					if r.Rejected != 1 {
-						t.Errorf("the second night rejected %d rows, want 1", r.Rejected)
+					if want := max(tt.wantRejected, 1); r.Rejected != want {
+						t.Errorf("the second night rejected %d rows, want %d", r.Rejected, want)
 					}
 					if r.Diff.Deleted != tt.wantDeleted {
 						t.Errorf("the second night deleted %d keys, want %d", r.Diff.Deleted, tt.wantDeleted)
@@ -845,6 +865,16 @@ func TestSubsidyYearPerFile(t *testing.T) {
 			"2026.csv": hdr + "2026,903000910,A,3401,1,2,3\n2025,903000910,A,3401,9,9,9\n2026,903002735,C,3401,1,2,3\n",
 		}, []rejectRow{{"subsidy/2026.csv", 3, "soeknads_aar", "2025", "application year 2025 in a file of year 2026 (a year's file replaces that year)"}},
 			"2025|903000910 2025|903001828 2025|903002735 2026|903000910 2026|903002735"},
+		{"2025 delivered, with 903001828 only as a stray row of 2024.csv, read first", map[string]string{
+			"2024.csv": hdr + "2024,903000910,A,3401,1,2,3\n2025,903001828,B,3401,9,9,9\n2024,903002735,C,3401,1,2,3\n",
+			"2025.csv": hdr + "2025,903000910,A,3401,1,2,3\n2025,903001828,B,3401,1,2,3\n2025,903002735,C,3401,1,2,3\n",
+		}, []rejectRow{{"subsidy/2024.csv", 3, "soeknads_aar", "2025", "application year 2025 in a file of year 2024 (a year's file replaces that year)"}},
+			"2024|903000910 2024|903002735 2025|903000910 2025|903001828 2025|903002735 2026|903000910 2026|903002735"},
+		{"2025 delivered without 903001828, which only a stray row of 2026.csv has: its reject keeps it", map[string]string{
+			"2025.csv": hdr + "2025,903000910,A,3401,1,2,3\n2025,903002735,C,3401,1,2,3\n",
+			"2026.csv": hdr + "2026,903000910,A,3401,1,2,3\n2025,903001828,B,3401,9,9,9\n2026,903002735,C,3401,1,2,3\n",
+		}, []rejectRow{{"subsidy/2026.csv", 3, "soeknads_aar", "2025", "application year 2025 in a file of year 2026 (a year's file replaces that year)"}},
+			"2024|903000910 2024|903002735 2025|903000910 2025|903001828 2025|903002735 2026|903000910 2026|903002735"},
 	}
 	for i, n := range nights {
 		t.Run(n.name, func(t *testing.T) {

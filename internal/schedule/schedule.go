@@ -127,6 +127,9 @@ func (s *Service) Run(ctx context.Context) error {
 	c.Schedule(s.Schedule, cron.FuncJob(func() { start("schedule") }))
 	if s.LastSuccess != nil {
 		last, err := s.LastSuccess(ctx)
+		if err != nil && ctx.Err() != nil {
+			return nil // shut down before it was known: a shutdown, not a failure
+		}
 		if err != nil {
 			return fmt.Errorf("schedule: last success: %w", err)
 		}

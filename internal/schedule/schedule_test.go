@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync/atomic"
@@ -140,5 +141,48 @@ func TestServiceCatchUpAndGrace(t *testing.T) {
 	}
 	if !cancelled.Load() || runs.Load() != 1 {
 		t.Errorf("runs = %d, cancelled = %v; want one run, cancelled after the grace period", runs.Load(), cancelled.Load())
+	}
+}
+
+// TestServiceShutDownWhileAskingLastSuccess: a shutdown while the last success is still
+// being read (the database busy) ends Run without an error and without a run; another
+// failure to read it is an error.
+func TestServiceShutDownWhileAskingLastSuccess(t *testing.T) {
+	s, _ := Parse(DefaultSpec)
+	tests := []struct {
+		name    string
+		cancel  bool
+		wantErr bool
+	}{
+		{"shut down meanwhile", true, false},
+		{"the database fails", false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, stop := context.WithCancel(context.Background())
+			defer stop()
+			var runs atomic.Int32
+			svc := &Service{
+				Schedule: s,
+				LastSuccess: func(ctx context.Context) (time.Time, error) {
+					if tt.cancel {
+						stop()
+						<-ctx.Done()
+						return time.Time{}, ctx.Err()
+					}
+					return time.Time{}, errors.New("disk on fire")
+				},
+				Now: func() time.Time { return at("2027-01-05 10:00") },
+				Log: slog.New(slog.DiscardHandler),
+				Job: func(context.Context, string) error { runs.Add(1); return nil },
+			}
+			err := svc.Run(ctx)
+			if (err != nil) != tt.wantErr {
+				t.Errorf("Run = %v, want an error: %v", err, tt.wantErr)
+			}
+			if runs.Load() != 0 {
+				t.Errorf("%d runs, want none", runs.Load())
+			}
+		})
 	}
 }
