@@ -43,16 +43,31 @@ bench-scale scale="10" count="3":
     for i in $(seq {{count}}); do go test ./internal/land/ -run '^$' -bench '^BenchmarkIngest$' -count 1 -timeout 6h -scale {{scale}} | tee -a bench-{{scale}}.txt; done
     go run ./scripts/benchtable < bench-{{scale}}.txt | tee bench-{{scale}}.md
 
-# fuzz every target for a while each (default 30s)
+# fuzz every target for a while each (default 30s). Go 1.26's fuzz coordinator can fail a
+# target with a bare "context deadline exceeded" as -fuzztime runs out while a worker is
+# busy (golang/go#75804, fixed in Go 1.27): that, with no new failing input written under
+# testdata/fuzz/, is reported as such and does not fail the recipe; anything else does.
 fuzz time="30s":
     #!/usr/bin/env bash
     set -euo pipefail
+    failed=0
+    inputs() { if [ -d "$1" ]; then ls "$1" | wc -l; else echo 0; fi; }
     for pkg in $(go list ./...); do
+      dir=$(go list -f '{{{{.Dir}}' "$pkg")
       for t in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
         echo "== $pkg $t"
-        go test -run '^$' -fuzz "^$t\$" -fuzztime {{time}} "$pkg"
+        before=$(inputs "$dir/testdata/fuzz/$t")
+        log=$(mktemp)
+        if go test -run '^$' -fuzz "^$t\$" -fuzztime {{time}} "$pkg" 2>&1 | tee "$log"; then :
+        elif grep -q '^    context deadline exceeded$' "$log" && [ "$(inputs "$dir/testdata/fuzz/$t")" = "$before" ]; then
+          echo "== $t: stopped by Go's fuzztime race (golang/go#75804), no failing input: not a failure"
+        else
+          failed=1
+        fi
+        rm -f "$log"
       done
     done
+    exit $failed
 
 # the download API against nginx serving the same files (docs/benchmarks.md): clients, seconds per run, runs
 bench-api clients="50" seconds="15" reps="3":
