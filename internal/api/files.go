@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"github.com/dvpsau/vpsau/exports"
+	"github.com/dvpsau/vpsau/internal/receiver"
+	"github.com/dvpsau/vpsau/internal/store"
 )
 
 // cachedManifest is a published export's manifest; published folders never change, so it
@@ -169,6 +172,22 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := c.m.Files[i]
+	if rc, ok := receiver.Lookup(name); ok && rc.Withheld != "" {
+		var withheld bool
+		err := s.withDB(r.Context(), func(ctx context.Context, conn *store.Conn) error {
+			var err error
+			withheld, err = receiver.Withholds(ctx, conn, rc, c.m.Full, c.m.Changes.From, c.m.Changes.To)
+			return err
+		})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if withheld {
+			writeError(w, http.StatusGone, problem{Field: "id", Message: "this export holds key figures of a producer who has reserved itself since: they no longer leave; take the delta after your last confirmed change instead"})
+			return
+		}
+	}
 	s.serveFile(w, r, filepath.Join(s.cfg.Out, name, id, f.Name), f, c.m.Created, f.Name)
 }
 

@@ -226,6 +226,26 @@ func Full(ctx context.Context, c *store.Conn, r Receiver, to int64) (*Rows, erro
 	return newRows(rows)
 }
 
+// Withholds reports whether an export of r — the delta after change from up to to, or
+// with full everything at to — holds a row with values that are withheld now
+// (Receiver.Withheld): such an export, published before, must not leave again.
+func Withholds(ctx context.Context, c *store.Conn, r Receiver, full bool, from, to int64) (bool, error) {
+	if r.Withheld == "" {
+		return false, nil
+	}
+	// The rows with values are the versions current at to: every one of them in a full
+	// export, in a delta those made by a change after from (a key whose last change in the
+	// range deleted it goes by its key alone).
+	var found bool
+	err := c.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+r.Table+` t
+		WHERE t.chg_von <= $1 AND (t.chg_bis IS NULL OR t.chg_bis > $1) AND ($2 OR t.chg_von > $3)
+		  AND (`+r.Withheld+`))`, to, full, from).Scan(&found)
+	if err != nil {
+		return false, fmt.Errorf("receiver %s: %w", r.Name, err)
+	}
+	return found, nil
+}
+
 // LastChange returns the highest change number in the database (0 when none), or the
 // highest stored at or before system time asOf when asOf is not zero.
 func LastChange(ctx context.Context, c *store.Conn, asOf time.Time) (int64, error) {
