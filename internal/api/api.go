@@ -70,6 +70,7 @@ type Server struct {
 
 	manMu     sync.Mutex
 	manifests map[string]*cachedManifest
+	withheld  map[string]withheldAt // by export folder: whether it holds what may not leave now
 
 	audit auditLog
 }
@@ -111,6 +112,7 @@ func New(cfg Config) *Server {
 		limits:    newLimiter(float64(cfg.RatePerMinute)/60, cfg.Burst),
 		deltas:    make(chan struct{}, cfg.Deltas),
 		manifests: map[string]*cachedManifest{},
+		withheld:  map[string]withheldAt{},
 		audit:     auditLog{max: cfg.AuditMax},
 		receivers: map[string]receiver.Receiver{},
 	}

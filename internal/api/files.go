@@ -173,12 +173,7 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request) {
 	}
 	f := c.m.Files[i]
 	if rc, ok := receiver.Lookup(name); ok && rc.Withheld != "" {
-		var withheld bool
-		err := s.withDB(r.Context(), func(ctx context.Context, conn *store.Conn) error {
-			var err error
-			withheld, err = receiver.Withholds(ctx, conn, rc, c.m.Full, c.m.Changes.From, c.m.Changes.To)
-			return err
-		})
+		withheld, err := s.withholds(r.Context(), rc, filepath.Join(s.cfg.Out, name, id), c.m)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -189,6 +184,39 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.serveFile(w, r, filepath.Join(s.cfg.Out, name, id, f.Name), f, c.m.Created, f.Name)
+}
+
+// withheldAt is whether an export holds values that may not leave now, and when that was
+// read.
+type withheldAt struct {
+	withheld bool
+	at       time.Time
+}
+
+// withholds reports whether the export in dir holds values of receiver rc that may not
+// leave now (receiver.Withholds). The answer is kept for TokenRefresh — as long as a
+// revoked token may still be taken —, so that downloads do not each wait for the database.
+func (s *Server) withholds(ctx context.Context, rc receiver.Receiver, dir string, m exports.Manifest) (bool, error) {
+	now := s.cfg.Now()
+	s.manMu.Lock()
+	e, ok := s.withheld[dir]
+	s.manMu.Unlock()
+	if ok && now.Sub(e.at) < s.cfg.TokenRefresh {
+		return e.withheld, nil
+	}
+	err := s.withDB(ctx, func(ctx context.Context, conn *store.Conn) error {
+		var err error
+		e.withheld, err = receiver.Withholds(ctx, conn, rc, m.Full, m.Changes.From, m.Changes.To)
+		return err
+	})
+	if err != nil {
+		return false, err
+	}
+	e.at = now
+	s.manMu.Lock()
+	s.withheld[dir] = e
+	s.manMu.Unlock()
+	return e.withheld, nil
 }
 
 // serveFile serves a data file checked against its manifest entry.
