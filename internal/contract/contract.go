@@ -119,6 +119,10 @@ func (e *Entity) NewParser(header []string, asOf time.Time) (*Parser, error) {
 		p.idx[i] = j
 	}
 	if len(missing) > 0 {
+		if len(header) == 1 && strings.ContainsAny(header[0], "\t|") {
+			return nil, fmt.Errorf("%w: %s (the header is one column, \"%s\": the delimiter must be , or ;)",
+				ErrMissingColumn, strings.Join(missing, ", "), Printable(header[0]))
+		}
 		return nil, fmt.Errorf("%w: %s", ErrMissingColumn, strings.Join(missing, ", "))
 	}
 	for _, k := range e.Key {

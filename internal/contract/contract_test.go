@@ -136,8 +136,15 @@ var testEntity = &Entity{
 func TestParser(t *testing.T) {
 	t.Run("missing column", func(t *testing.T) {
 		_, err := testEntity.NewParser([]string{"besok_id", "besok_dato"}, asOf)
-		if err == nil || !strings.Contains(err.Error(), "produsentnr") {
+		if err == nil || !strings.Contains(err.Error(), "produsentnr") || strings.Contains(err.Error(), "delimiter") {
 			t.Fatalf("NewParser without produsentnr: error = %v, want one naming the column", err)
+		}
+	})
+	t.Run("a header of one column with tabs: the delimiter named", func(t *testing.T) {
+		_, err := testEntity.NewParser([]string{"besok_id\tprodusentnr\tbesok_dato"}, asOf)
+		want := `missing column: besok_id, produsentnr, besok_dato (the header is one column, "besok_id\tprodusentnr\tbesok_dato": the delimiter must be , or ;)`
+		if err == nil || err.Error() != want {
+			t.Fatalf("NewParser of a tab-separated header: error = %v, want %s", err, want)
 		}
 	})
 	p, err := testEntity.NewParser([]string{"besok_dato", "extra", "produsentnr", "besok_id"}, asOf)
