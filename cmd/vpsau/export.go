@@ -68,8 +68,13 @@ func exportCmd(ctx context.Context, e env, args []string) error {
 		if err != nil {
 			return err
 		}
+		reissue := "re-issued by vpsau export"
+		if !at.IsZero() {
+			reissue += fmt.Sprintf(" for the state at %s (change %d), not the latest: it stands only for the exports it repeats", at.UTC().Format(time.RFC3339), to)
+		}
 		s, err := nightly.Write(ctx, c, nightly.WriteOptions{
 			Receiver: r, From: from, To: to, Full: *full, Out: cfg.Out, BusinessDate: bdate, Created: e.now(), Files: files,
+			Reissue: reissue,
 		})
 		if err != nil {
 			return err

@@ -391,7 +391,8 @@ func TestReissueSameBytes(t *testing.T) {
 
 // TestReissueBusinessDate: a re-issue of the latest state carries the business date of
 // the last run, also when that run changed nothing for the receiver (the state it left
-// holds as of its date); one of a past state, that of the last run by then.
+// holds as of its date); one of a past state, that of the last run by then. Its manifest
+// says it is a re-issue (extra.reissue), and of a past state, not the latest.
 func TestReissueBusinessDate(t *testing.T) {
 	dir := t.TempDir()
 	db, out := filepath.Join(dir, "v.duckdb"), filepath.Join(dir, "out")
@@ -425,6 +426,10 @@ func TestReissueBusinessDate(t *testing.T) {
 			}
 			if m.BusinessDate != tt.want {
 				t.Errorf("business date %s, want %s", m.BusinessDate, tt.want)
+			}
+			// The manifest says it is a re-issue, and of a past state when it is one.
+			if r := m.Extra["reissue"]; !strings.HasPrefix(r, "re-issued by vpsau export") || strings.Contains(r, "not the latest") != (len(tt.args) > 0) {
+				t.Errorf("extra.reissue = %q", r)
 			}
 		})
 	}

@@ -549,6 +549,7 @@ type WriteOptions struct {
 	RunID        int64
 	ID           string        // empty = the next export number
 	Stale        []StaleSource // sources that stood in with an earlier snapshot (said in the manifest)
+	Reissue      string        // for a re-issue (vpsau export): what it is, said in the manifest (extra.reissue)
 	wrap         func(*os.File) io.Writer
 }
 
@@ -654,6 +655,9 @@ func Write(ctx context.Context, c *store.Conn, w WriteOptions) (*exports.Staged,
 			parts = append(parts, fmt.Sprintf("%s: the snapshot fetched %s (run %d), because %s", s.System, s.FetchedAt.UTC().Format(time.RFC3339), s.FromRun, s.Reason))
 		}
 		extra["stale_sources"] = strings.Join(parts, "; ")
+	}
+	if w.Reissue != "" {
+		extra["reissue"] = w.Reissue
 	}
 	from := w.From
 	if w.Full {
