@@ -38,7 +38,8 @@ type Receiver struct {
 	// Withheld, when set, is an SQL condition on a row's columns for rows that must not
 	// leave now, whatever state is exported: a re-issue of a past state (export
 	// --as-of-time, --since) leaves out the key figures of a producer who has reserved
-	// since. A SLETTET row of a DeleteByKey receiver, its key alone, still goes.
+	// since — a NY row is left out, an ENDRET one goes as SLETTET with its key alone (the
+	// receiver had the key's earlier values), a SLETTET one as it is. Needs DeleteByKey.
 	Withheld string
 }
 
@@ -182,6 +183,9 @@ func Store(ctx context.Context, c *store.Conn, r Receiver, sysTime time.Time, ru
 var deltaTmpl = template.Must(template.ParseFS(sqlfiles.FS, "history/delta.sql"))
 
 func render(name string, r Receiver) (string, error) {
+	if r.Withheld != "" && !r.DeleteByKey {
+		return "", fmt.Errorf("receiver %s: Withheld needs DeleteByKey (a withheld row goes by its key alone)", r.Name)
+	}
 	var buf bytes.Buffer
 	// Gone lists, per column, what a SLETTET row carries: the key's last value, or NULL.
 	gone := map[string]string{}

@@ -10,7 +10,9 @@
   endret_tid are the key's last change up to $3; a SLETTET row carries the values the key
   last had (a receiver with DeleteByKey: its key alone, the other columns NULL).
   Withheld: rows that must not leave now, whatever the state exported (a reserved
-  producer's key figures); a SLETTET row still goes.
+  producer's key figures), for a DeleteByKey receiver: a NY row is left out (the receiver
+  did not have the key at $2), an ENDRET row goes as SLETTET with its key alone (it had
+  the key's values of $2, which may not stay either), a SLETTET row goes as it is.
 */}}
 {{define "delta"}}
 WITH changed AS (
@@ -39,9 +41,14 @@ LEFT JOIN at_to n ON n.rkey = c.rkey
 LEFT JOIN at_from o ON o.rkey = c.rkey
 LEFT JOIN versions g ON g.rkey = c.rkey AND g.chg_bis = c.endringsnr
 )
-SELECT * FROM delta
 {{- if .Withheld}}
-WHERE operasjon = 'SLETTET' OR NOT ({{.Withheld}})
+, marked AS (SELECT *, ({{.Withheld}}) AS _withheld FROM delta)
+SELECT endringsnr, CASE WHEN _withheld THEN 'SLETTET' ELSE operasjon END AS operasjon, endret_tid
+       {{- range .Cols}}, {{if eq (index $.Gone .) "NULL"}}CASE WHEN _withheld THEN NULL ELSE {{.}} END AS {{.}}{{else}}{{.}}{{end}}{{end}}
+FROM marked
+WHERE NOT (_withheld AND operasjon = 'NY')
+{{- else}}
+SELECT * FROM delta
 {{- end}}
 ORDER BY {{range $i, $c := .Key}}{{if $i}}, {{end}}{{$c}}{{end}}
 {{end}}
