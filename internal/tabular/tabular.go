@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -84,6 +85,11 @@ func NewReader(r io.Reader) (*Reader, error) {
 	}
 	names := make([]string, len(header))
 	seen := make(map[string]int, len(header))
+	if slices.ContainsFunc(header, func(h string) bool { return strings.Contains(h, "\r") }) {
+		// A CR that does not end a line runs every line into one: the header's last
+		// name runs into the first row.
+		return nil, fmt.Errorf("%w: its lines end in CR alone (save the file with LF or CRLF line ends)", ErrHeader)
+	}
 	for i, h := range header {
 		if !utf8.ValidString(h) {
 			return nil, fmt.Errorf("%w: the name of column %d is not UTF-8 (save the file as UTF-8)", ErrEncoding, i+1)

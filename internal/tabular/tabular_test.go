@@ -227,12 +227,17 @@ func TestReaderFileErrors(t *testing.T) {
 		{"Latin-1 column name", "navn,f\xf8dt\n", ErrEncoding},
 		{"duplicate column", "a,b,A\n", ErrHeader},
 		{"empty column name", "a,,b\n", ErrHeader},
+		// Before, the header ran into the rows and a column was said to have no name.
+		{"lines ending in CR alone", "vet_id,navn,telefon,epost\r5550001,Vet A,,\r5550002,Vet B,,\r", ErrHeader},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := NewReader(strings.NewReader(tt.in))
 			if !errors.Is(err, tt.want) {
 				t.Errorf("NewReader(%q) error = %v, want %v", tt.in, err, tt.want)
+			}
+			if strings.Contains(tt.in, "\r5") && (err == nil || !strings.Contains(err.Error(), "CR alone")) {
+				t.Errorf("NewReader(%q) error = %v, want it to name the line ends", tt.in, err)
 			}
 		})
 	}
