@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,46 +24,20 @@ import (
 // in the ledger and in every manifest.
 func TestStaleFallback(t *testing.T) {
 	ctx := context.Background()
-	asOf := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
-	inbox := t.TempDir()
-	if _, err := generate.Inbox(inbox, generate.Config{Scale: 0.01, Seed: 2, AsOf: asOf}); err != nil {
-		t.Fatal(err)
-	}
-	down := false
-	sources := fakeSources(t, inbox, fakesrc.Options{ClientID: "id", ClientSecret: "s",
-		Fault: func(next http.Handler) http.Handler {
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if down && fakesrc.HitOf(r).Path != "" && strings.HasPrefix(r.URL.Path, "/v1/slaughter") {
-					http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
-					return
-				}
-				next.ServeHTTP(w, r)
-			})
-		}}, func(c *fetch.Config) {
-		c.MaxAttempts, c.MinBackoff, c.MaxBackoff = 2, time.Millisecond, time.Millisecond
+	db, opt, slaktDown := slaktNights(t, 0, func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
 	})
-	db, err := store.Open(ctx, ":memory:", store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	dir := t.TempDir()
-	now := time.Date(2026, 11, 2, 4, 30, 0, 0, time.UTC)
-	opt := Options{AsOf: asOf, Sources: sources, Out: filepath.Join(dir, "out"), RawRoot: filepath.Join(dir, "raw"),
-		Rules: rules.Defaults(), Guard: DefaultGuard, Now: func() time.Time { return now }}
-	if _, err := Run(ctx, db, opt); err != nil {
+	if _, err := Run(ctx, db, *opt); err != nil {
 		t.Fatal(err)
 	}
 
-	down = true
-	now = now.Add(24 * time.Hour)
-	opt.AsOf = asOf.AddDate(0, 0, 1)
-	if _, err := Run(ctx, db, opt); err == nil || !strings.Contains(err.Error(), "source slakt") {
+	slaktDown(24 * time.Hour)
+	if _, err := Run(ctx, db, *opt); err == nil || !strings.Contains(err.Error(), "source slakt") {
 		t.Fatalf("run with slakt down and no fallback = %v, want a failure naming slakt", err)
 	}
 
 	opt.Fallback = map[string]time.Duration{"slakt": 36 * time.Hour}
-	sum, err := Run(ctx, db, opt)
+	sum, err := Run(ctx, db, *opt)
 	if err != nil {
 		t.Fatalf("run with a 36h fallback: %v", err)
 	}
@@ -84,9 +59,8 @@ func TestStaleFallback(t *testing.T) {
 	}
 
 	// Two days later the last snapshot is too old.
-	now = now.Add(48 * time.Hour)
-	opt.AsOf = asOf.AddDate(0, 0, 3)
-	if _, err := Run(ctx, db, opt); err == nil || !strings.Contains(err.Error(), "more than the 36h0m0s allowed") {
+	slaktDown(48 * time.Hour)
+	if _, err := Run(ctx, db, *opt); err == nil || !strings.Contains(err.Error(), "more than the 36h0m0s allowed") {
 		t.Fatalf("run with a too old snapshot = %v", err)
 	}
 }
@@ -98,50 +72,23 @@ func TestStaleFallback(t *testing.T) {
 // would be a reject.
 func TestFallbackAfterPartialPull(t *testing.T) {
 	ctx := context.Background()
-	asOf := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
-	inbox := t.TempDir()
-	if _, err := generate.Inbox(inbox, generate.Config{Scale: 0.01, Seed: 2, AsOf: asOf}); err != nil {
-		t.Fatal(err)
-	}
-	down := false
-	sources := fakeSources(t, inbox, fakesrc.Options{ClientID: "id", ClientSecret: "s", PageSize: 50,
-		Fault: func(next http.Handler) http.Handler {
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				h := fakesrc.HitOf(r)
-				if !down || h.Path == "" || !strings.HasPrefix(r.URL.Path, "/v1/slaughter") {
-					next.ServeHTTP(w, r)
-					return
-				}
-				if h.Page >= 2 {
-					http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
-					return
-				}
-				rec := httptest.NewRecorder()
-				next.ServeHTTP(rec, r)
-				w.Header().Set("Content-Type", "application/json")
-				w.Write(bytes.Replace(rec.Body.Bytes(), []byte(`"items":[`), []byte(`"items":[{"_error":"injected"},`), 1))
-			})
-		}}, func(c *fetch.Config) {
-		c.MaxAttempts, c.MinBackoff, c.MaxBackoff = 2, time.Millisecond, time.Millisecond
+	db, opt, slaktDown := slaktNights(t, 50, func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if fakesrc.HitOf(r).Page >= 2 {
+			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+			return
+		}
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(bytes.Replace(rec.Body.Bytes(), []byte(`"items":[`), []byte(`"items":[{"_error":"injected"},`), 1))
 	})
-	db, err := store.Open(ctx, ":memory:", store.Options{})
+	first, err := Run(ctx, db, *opt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	dir := t.TempDir()
-	now := time.Date(2026, 11, 2, 4, 30, 0, 0, time.UTC)
-	opt := Options{AsOf: asOf, Sources: sources, Out: filepath.Join(dir, "out"), RawRoot: filepath.Join(dir, "raw"),
-		Rules: rules.Defaults(), Guard: DefaultGuard, Now: func() time.Time { return now }}
-	first, err := Run(ctx, db, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	down = true
-	now = now.Add(24 * time.Hour)
-	opt.AsOf = asOf.AddDate(0, 0, 1)
+	slaktDown(24 * time.Hour)
 	opt.Fallback = map[string]time.Duration{"slakt": 36 * time.Hour}
-	second, err := Run(ctx, db, opt)
+	second, err := Run(ctx, db, *opt)
 	if err != nil {
 		t.Fatalf("run with slakt failing after its first page and a fallback: %v", err)
 	}
@@ -155,5 +102,46 @@ func TestFallbackAfterPartialPull(t *testing.T) {
 	if injected != 0 || second.Rejects != first.Rejects {
 		t.Errorf("the second run rejected %d rows (%d of the failed pull's page), the first %d: want the fallback's files landed as the first run landed them",
 			second.Rejects, injected, first.Rejects)
+	}
+}
+
+// slaktNights sets up nights over HTTP from a small generated inbox (pages of pageSize
+// items, 0: the default) with a database in memory, its clock at 04:30 on the first
+// night's business date, and quick retries. The options are for the first night; each call
+// of slaktDown moves the clock and the business date on by d and has every later answer of
+// the slaughter API given by down instead (next serves it as it was).
+func slaktNights(t *testing.T, pageSize int, down func(w http.ResponseWriter, r *http.Request, next http.Handler)) (*store.DB, *Options, func(d time.Duration)) {
+	t.Helper()
+	asOf := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	inbox := t.TempDir()
+	if _, err := generate.Inbox(inbox, generate.Config{Scale: 0.01, Seed: 2, AsOf: asOf}); err != nil {
+		t.Fatal(err)
+	}
+	var isDown atomic.Bool
+	sources := fakeSources(t, inbox, fakesrc.Options{ClientID: "id", ClientSecret: "s", PageSize: pageSize,
+		Fault: func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if isDown.Load() && fakesrc.HitOf(r).Path != "" && strings.HasPrefix(r.URL.Path, "/v1/slaughter") {
+					down(w, r, next)
+					return
+				}
+				next.ServeHTTP(w, r)
+			})
+		}}, func(c *fetch.Config) {
+		c.MaxAttempts, c.MinBackoff, c.MaxBackoff = 2, time.Millisecond, time.Millisecond
+	})
+	db, err := store.Open(context.Background(), ":memory:", store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	dir := t.TempDir()
+	now := time.Date(2026, 11, 2, 4, 30, 0, 0, time.UTC)
+	opt := &Options{AsOf: asOf, Sources: sources, Out: filepath.Join(dir, "out"), RawRoot: filepath.Join(dir, "raw"),
+		Rules: rules.Defaults(), Guard: DefaultGuard, Now: func() time.Time { return now }}
+	return db, opt, func(d time.Duration) {
+		isDown.Store(true)
+		now = now.Add(d)
+		opt.AsOf = opt.AsOf.Add(d)
 	}
 }
