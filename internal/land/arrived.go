@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"github.com/dvpsau/vpsau/internal/contract"
 	"github.com/dvpsau/vpsau/internal/fetch"
@@ -28,7 +29,7 @@ type Arrived struct {
 	pages map[string]arrivedPage // by the stored file's path
 	size  int64
 	limit int64
-	taken int
+	taken atomic.Int64
 }
 
 type arrivedPage struct {
@@ -72,7 +73,7 @@ func (a *Arrived) Put(path string, stored []byte, items *fetch.Columns) {
 	sum := maphash.Bytes(a.seed, stored)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.size+kept.Size() > a.limit {
+	if a.size+need > a.limit { // the others may have filled it meanwhile
 		return
 	}
 	path = filepath.Clean(path)
@@ -80,7 +81,7 @@ func (a *Arrived) Put(path string, stored []byte, items *fetch.Columns) {
 		a.size -= old.items.Size()
 	}
 	a.pages[path] = arrivedPage{size: len(stored), sum: sum, items: kept}
-	a.size += kept.Size()
+	a.size += need
 }
 
 // take returns, and forgets, the items kept for the page stored at path if stored is what
@@ -100,9 +101,7 @@ func (a *Arrived) take(path string, stored []byte) *fetch.Columns {
 	if !ok || len(stored) != p.size || maphash.Bytes(a.seed, stored) != p.sum {
 		return nil
 	}
-	a.mu.Lock()
-	a.taken++
-	a.mu.Unlock()
+	a.taken.Add(1)
 	return p.items
 }
 
@@ -111,7 +110,5 @@ func (a *Arrived) Taken() int {
 	if a == nil {
 		return 0
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.taken
+	return int(a.taken.Load())
 }
