@@ -95,9 +95,9 @@ const Fetchers = 4
 // Fetchers snapshots at a time. Every snapshot is pulled (or fails) on its own, and the
 // error is that of the first failing entity in the order given, not the first in time: a
 // failure reads the same on every run. (A run that fails has lost nothing by finishing the
-// other pulls: they are bounded by their retries, and side by side.) With arrived, each
-// page is decoded as it comes by its entity's columns (land.PageColumns) and its items kept
-// there, so that the staging need not read the stored page back.
+// other pulls: they are bounded by their retries, and side by side.) Each page is decoded
+// as it comes by its entity's columns (land.PageColumns) and its items kept in arrived
+// (nil: nowhere), so that the staging need not decompress and decode the stored page again.
 func FromHTTP(ctx context.Context, rawDir string, arrived *land.Arrived, clients map[string]*fetch.Client, entities []*contract.Entity, log *slog.Logger) (Stats, error) {
 	for _, e := range entities {
 		if _, ok := clients[e.System]; !ok {
