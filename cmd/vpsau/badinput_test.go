@@ -55,6 +55,11 @@ func TestBadInput(t *testing.T) {
 			case "unknown-references":
 				c.query(t, `SELECT string_agg(DISTINCT check_code, ' ' ORDER BY check_code) FROM ops.finding
 					WHERE check_code IN ('VISIT_UNKNOWN_PRODUCER', 'COURSE_UNKNOWN_VET')`, "COURSE_UNKNOWN_VET VISIT_UNKNOWN_PRODUCER")
+			case "nul-and-newlines":
+				// RFC 4180 lets a quoted field hold line breaks: a name over two lines, or
+				// with a CR in it, is still the producer's name.
+				c.query(t, `SELECT string_agg(produsentnr || '=' || replace(replace(navn, chr(10), '\n'), chr(13), '\r'), ' ' ORDER BY produsentnr)
+					FROM cur.producer WHERE produsentnr IN ('3000000005', '3000000006')`, `3000000005=To\nlinjer 3000000006=Se\rks`)
 			case "dialects":
 				c.query(t, `SELECT string_agg(kommunenr || ' ' || coalesce(telefon, '-'), ', ' ORDER BY produsentnr) FROM cur.producer`,
 					"3401 +4791234567, 0301 -, 3401 -")

@@ -275,6 +275,8 @@ func TestAnalystCommands(t *testing.T) {
 		{"explain unknown", []string{"explain", "9999999999", "--db", db}, 1, []string{"not in the producer register"}},
 		{"query csv", []string{"query", "--db", db, "--format", "csv", "SELECT produsentnr, status FROM model.status ORDER BY 1"}, 0, []string{
 			"produsentnr,status\n3000000001,GODKJENT\n3000000002,DVP_TREKK\n3000000003,INNRULLERT\n"}},
+		{"query table escapes", []string{"query", "--db", db, "SELECT 'To' || chr(10) || 'linjer' || chr(9) || 'x' AS navn, 1 AS n"}, 0, []string{
+			"navn           n\nTo\\nlinjer\\tx  1\n"}},
 		{"query json", []string{"query", "--db", db, "--format", "json", "SELECT count(*) AS n FROM cur.producer"}, 0, []string{`{"n":3}`}},
 		{"query error", []string{"query", "--db", db, "SELECT * FROM nowhere"}, 1, []string{"nowhere"}},
 		{"status", []string{"status", "--db", db}, 0, []string{"succeeded", "dhp", "unconfirmed_changes"}},

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -60,7 +61,7 @@ func printRows(w io.Writer, rows *sql.Rows, format string) error {
 		emit = func() error {
 			s := make([]string, len(vals))
 			for i, v := range vals {
-				s[i] = text(v)
+				s[i] = cell(text(v))
 			}
 			_, err := fmt.Fprintln(tw, strings.Join(s, "\t"))
 			return err
@@ -117,6 +118,24 @@ func text(v any) string {
 		return string(v)
 	}
 	return fmt.Sprint(v)
+}
+
+// cell keeps a table's cell on its line and in its column: a tab, line break or other
+// control character (free text may hold tabs and line breaks) is shown escaped, as \t, \n.
+func cell(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			q := strconv.QuoteRune(r) // '\n', '\x00'
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func jsonValue(v any) any {

@@ -19,7 +19,7 @@ type Type int
 
 // Field types. Identifiers are validated for their form and kept as text.
 const (
-	Text        Type = iota // free text: trimmed, valid UTF-8, no control characters, at most 200 characters
+	Text        Type = iota // free text: trimmed, valid UTF-8, no control characters but tab and line breaks, at most 200 characters
 	Code                    // a short code or reference (besok_id, indikator): like Text, at most 64 characters, no spaces
 	Produsentnr             // 10 digits
 	Orgnr                   // 9 digits with a valid mod-11 check digit
@@ -308,6 +308,12 @@ func Printable(s string) string {
 	return b.String()
 }
 
+// textControl reports whether free text may hold control character r: a tab, and the
+// line breaks RFC 4180 allows inside a quoted field (a name over two lines is still the
+// producer's name; rejecting it would drop the producer, or an extension, for a line
+// break no receiver ever sees).
+func textControl(r rune) bool { return r == '\t' || r == '\n' || r == '\r' }
+
 // parseField parses one value; a non-empty reason means it is bad.
 func parseField(f Field, s string, asOf time.Time) (any, string) {
 	s = strings.TrimSpace(s)
@@ -323,7 +329,7 @@ func parseField(f Field, s string, asOf time.Time) (any, string) {
 		return nil, "not valid UTF-8"
 	}
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
+		if (r < 0x20 || r == 0x7f) && !(f.Type == Text && textControl(r)) {
 			return nil, "control character in value"
 		}
 	}

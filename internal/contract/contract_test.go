@@ -75,7 +75,11 @@ func TestParseField(t *testing.T) {
 		{"required empty", Field{Type: Text, Required: true}, " ", nil, "missing value"},
 		{"optional empty", Field{Type: Email}, "", nil, ""},
 		{"text NUL", Field{Type: Text}, "a\x00b", nil, "control character in value"},
-		{"text newline", Field{Type: Text}, "a\nb", nil, "control character in value"},
+		{"text newline", Field{Type: Text}, "a\nb", "a\nb", ""},
+		{"text CRLF and tab", Field{Type: Text}, "a\r\nb\tc", "a\r\nb\tc", ""},
+		{"text ESC", Field{Type: Text}, "a\x1bb", nil, "control character in value"},
+		{"code newline", Field{Type: Code}, "a\nb", nil, "control character in value"},
+		{"email tab", Field{Type: Email}, "a@b.no\tx", nil, "control character in value"},
 		{"text invalid UTF-8", Field{Type: Text}, "Bj\xf8rn", nil, "not valid UTF-8"},
 		// Regression: over HTTP the same bytes arrive as U+FFFD and loaded as a name.
 		{"text replacement character", Field{Type: Text}, "Bj\ufffdrn", nil, "not valid UTF-8"},
