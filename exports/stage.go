@@ -145,35 +145,16 @@ func writeFiles(dir string, e *Export, rows Rows) (Manifest, []byte, error) {
 	}
 
 	check := rowChecker{from: e.FromChange, to: e.ToChange, full: e.Full}
-	vals := make([]value, len(e.Columns))
-	for n := int64(1); rows.Next(); n++ {
-		raw := rows.Values()
-		if len(raw) != len(e.Columns) {
-			abort()
-			return Manifest{}, nil, fmt.Errorf("row %d: %d values, want %d", n, len(raw), len(e.Columns))
-		}
-		for i, c := range e.Columns {
-			v, err := toValue(c.Kind, raw[i])
-			if err != nil {
-				abort()
-				return Manifest{}, nil, fmt.Errorf("row %d, column %s: %w", n, c.Name, err)
-			}
-			vals[i] = v
-		}
-		if err := check.check(vals); err != nil {
-			abort()
-			return Manifest{}, nil, fmt.Errorf("row %d: %w", n, err)
-		}
+	if err := pipeRows(rows, e.Columns, &check, func(vals []value, n int64) error {
 		for i, w := range writers {
 			if err := w.writeRow(vals); err != nil {
-				abort()
-				return Manifest{}, nil, fmt.Errorf("%s: row %d: %w", files[i].Name, n, err)
+				return fmt.Errorf("%s: row %d: %w", files[i].Name, n, err)
 			}
 		}
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		abort()
-		return Manifest{}, nil, fmt.Errorf("read rows: %w", err)
+		return Manifest{}, nil, err
 	}
 
 	for i, w := range writers {
@@ -327,4 +308,111 @@ func Sweep(outDir, receiver string) ([]string, error) {
 		}
 	}
 	return removed, nil
+}
+
+// batchRows is the rows a batch of pipeRows carries from the reader to the writer.
+const batchRows = 512
+
+// batch is rows read, converted and checked, in order: n rows of len(cols) values each,
+// the first of them row number first.
+type batch struct {
+	vals  []value
+	n     int
+	first int64
+}
+
+// pipeRows reads rows, converts each to its columns' values and checks it on one
+// goroutine, and hands them in order to write on the calling one: reading a query's
+// rows and formatting them take about the same time, and a large receiver's export
+// no longer does both on one core. The outcome is that of doing both in turn: write
+// sees every row before the first bad one, and the first error in row order is
+// returned — a row that cannot be written before a later one that cannot be read.
+func pipeRows(rows Rows, cols []Column, check *rowChecker, write func(vals []value, n int64) error) error {
+	w := len(cols)
+	free := make(chan []value, 3)
+	for range cap(free) {
+		free <- make([]value, batchRows*w)
+	}
+	full := make(chan batch, cap(free))
+	stop := make(chan struct{})
+	var readErr error // set by the reader before it closes full
+	go func() {
+		defer close(full)
+		n := int64(1)
+		for {
+			var buf []value
+			select {
+			case buf = <-free:
+			case <-stop:
+				return
+			}
+			b := batch{vals: buf, first: n}
+			more := true
+			for b.n < batchRows {
+				if !rows.Next() {
+					more = false
+					if err := rows.Err(); err != nil {
+						readErr = fmt.Errorf("read rows: %w", err)
+					}
+					break
+				}
+				if readErr = convertRow(rows.Values(), cols, buf[b.n*w:(b.n+1)*w], check, n); readErr != nil {
+					more = false
+					break
+				}
+				b.n++
+				n++
+			}
+			if b.n > 0 {
+				select {
+				case full <- b:
+				case <-stop:
+					return
+				}
+			}
+			if !more {
+				return
+			}
+		}
+	}()
+	var writeErr error
+	for b := range full {
+		if writeErr != nil {
+			continue // drain: the reader ends at its next batch
+		}
+		for i := range b.n {
+			if err := write(b.vals[i*w:(i+1)*w], b.first+int64(i)); err != nil {
+				writeErr = err
+				close(stop)
+				break
+			}
+		}
+		if writeErr == nil {
+			clear(b.vals[:b.n*w]) // drop the strings it held before it is filled again
+			free <- b.vals
+		}
+	}
+	if writeErr != nil {
+		return writeErr
+	}
+	return readErr
+}
+
+// convertRow converts row n's raw values into vals by their columns' kinds and checks
+// its change columns.
+func convertRow(raw []any, cols []Column, vals []value, check *rowChecker, n int64) error {
+	if len(raw) != len(cols) {
+		return fmt.Errorf("row %d: %d values, want %d", n, len(raw), len(cols))
+	}
+	for i, c := range cols {
+		v, err := toValue(c.Kind, raw[i])
+		if err != nil {
+			return fmt.Errorf("row %d, column %s: %w", n, c.Name, err)
+		}
+		vals[i] = v
+	}
+	if err := check.check(vals); err != nil {
+		return fmt.Errorf("row %d: %w", n, err)
+	}
+	return nil
 }

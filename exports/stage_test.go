@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -503,3 +504,78 @@ func TestPublished(t *testing.T) {
 		})
 	}
 }
+
+// TestPipeRows: the rows reach the writer in order across batches, and the first error
+// in row order wins, as if reading and writing took turns; a writer that fails stops
+// the reading.
+func TestPipeRows(t *testing.T) {
+	cols := []Column{{ColChangeNr, Int}, {ColOperation, Text}, {ColChangedAt, Timestamp}}
+	stamp := time.Date(2027, 1, 4, 2, 0, 0, 0, time.UTC)
+	const total = 20*batchRows + 7
+	rowsWith := func(bad int64) *countRows {
+		r := &countRows{n: total, stamp: stamp, bad: bad}
+		return r
+	}
+	tests := []struct {
+		name      string
+		badRead   int64 // a row whose operation does not convert; 0: none
+		badWrite  int64 // the row the writer fails on; 0: none
+		wantErr   string
+		wantWrote int64
+	}{
+		{"every row in order", 0, 0, "", total},
+		{"a bad row in the third batch", 2*batchRows + 3, 0, fmt.Sprintf("row %d: operasjon", 2*batchRows+3), 2*batchRows + 2},
+		{"a bad row first", 1, 0, "row 1: operasjon", 0},
+		{"the writer fails first", 2*batchRows + 3, batchRows + 1, "cannot write row 513", batchRows},
+		{"the read fails first", batchRows + 1, 2*batchRows + 3, "row 513: operasjon", batchRows},
+		{"the writer fails on the last row", 0, total, fmt.Sprintf("cannot write row %d", total), total - 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows := rowsWith(tt.badRead)
+			check := rowChecker{to: 1 << 40}
+			var wrote int64
+			err := pipeRows(rows, cols, &check, func(vals []value, n int64) error {
+				if n == tt.badWrite {
+					return fmt.Errorf("cannot write row %d", n)
+				}
+				if n != wrote+1 || vals[0].i != n {
+					return fmt.Errorf("row %d (endringsnr %d) after row %d", n, vals[0].i, wrote)
+				}
+				wrote = n
+				return nil
+			})
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("pipeRows() = %v, want an error saying %q", err, tt.wantErr)
+			}
+			if wrote != tt.wantWrote {
+				t.Errorf("wrote %d rows, want %d", wrote, tt.wantWrote)
+			}
+			if tt.wantErr == "" && check.counts.New != total {
+				t.Errorf("counted %d NY rows, want %d", check.counts.New, total)
+			}
+			if tt.badWrite != 0 && tt.badWrite < total && rows.i >= total { // it reads at most a few batches ahead
+				t.Errorf("read all %d rows after the writer failed at %d", rows.i, tt.badWrite)
+			}
+		})
+	}
+}
+
+// countRows serves rows 1..n of the three change columns; row bad has an unknown
+// operation.
+type countRows struct {
+	n, i, bad int64
+	stamp     time.Time
+	buf       []any
+}
+
+func (r *countRows) Next() bool { r.i++; return r.i <= r.n }
+func (r *countRows) Values() []any {
+	op := "NY"
+	if r.i == r.bad {
+		op = "X"
+	}
+	r.buf = append(r.buf[:0], r.i, op, r.stamp)
+	return r.buf
+}
+func (r *countRows) Err() error { return nil }
