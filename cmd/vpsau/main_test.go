@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -251,6 +252,62 @@ func TestDemo(t *testing.T) {
 		if r != "varsler" && m.Rows.New == 0 {
 			t.Errorf("%s: empty first export", r)
 		}
+	}
+
+	// The next day the demo's sources are those of its first night, a day later: a
+	// source generated anew for the day would move every course and reservation, which
+	// the mass-change guard refuses.
+	code, stdout, stderr = vpsau(t, time.Date(2026, 11, 30, 1, 0, 0, 0, time.UTC), "run", "--demo", "--scale", "0.05", "--db", db, "--out", out)
+	if code != 0 {
+		t.Fatalf("demo the next day: exit %d\n%s%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"as of 2026-11-29, the demo's first night in this database", "run 2 succeeded: business date 2026-11-30"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("the next day's summary lacks %q:\n%s", want, stdout)
+		}
+	}
+	if rows := deletedRows(t, db, 2); rows != 0 {
+		t.Errorf("the next day's sources deleted %d rows, want none", rows)
+	}
+}
+
+// deletedRows is the rows the sources of run id deleted, from its stats.
+func deletedRows(t *testing.T, db string, id int) int {
+	t.Helper()
+	_, stdout, stderr := vpsau(t, time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC), "query", "--db", db, "--format", "csv",
+		fmt.Sprintf(`SELECT sum(s.Diff.Deleted)::BIGINT FROM (SELECT unnest(from_json(stats, '{"Sources":[{"Diff":{"Deleted":"BIGINT"}}]}').Sources) AS s FROM ops.run WHERE run_id = %d)`, id))
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	n, err := strconv.Atoi(lines[len(lines)-1])
+	if err != nil {
+		t.Fatalf("deleted rows of run %d: %q %s", id, stdout, stderr)
+	}
+	return n
+}
+
+func TestDemoAnchor(t *testing.T) {
+	d := func(y int, m time.Month, day int) time.Time { return time.Date(y, m, day, 0, 0, 0, 0, time.UTC) }
+	tests := []struct {
+		name        string
+		first, asOf time.Time
+		want        time.Time
+		wantFirst   bool
+	}{
+		{"the next day", d(2026, 11, 29), d(2026, 11, 30), d(2026, 11, 29), true},
+		{"the same day", d(2026, 11, 29), d(2026, 11, 29), d(2026, 11, 29), true},
+		{"the next year holds its subsidy year", d(2026, 11, 29), d(2027, 12, 31), d(2026, 11, 29), true},
+		{"two years on it does not", d(2026, 11, 29), d(2028, 1, 3), d(2028, 1, 3), false},
+		{"a first night before April's file", d(2026, 3, 1), d(2027, 1, 4), d(2027, 1, 4), false},
+		{"a first night before April's file, same year", d(2026, 3, 1), d(2026, 6, 1), d(2026, 3, 1), true},
+		{"a first night after the business date", d(2026, 11, 29), d(2026, 11, 1), d(2026, 11, 1), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, first, err := anchorFor(tt.first, tt.asOf)
+			if err != nil || !got.Equal(tt.want) || first != tt.wantFirst {
+				t.Errorf("anchorFor(%s, %s) = %s, %v, %v; want %s, %v", tt.first.Format(time.DateOnly), tt.asOf.Format(time.DateOnly),
+					got.Format(time.DateOnly), first, err, tt.want.Format(time.DateOnly), tt.wantFirst)
+			}
+		})
 	}
 }
 

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"github.com/dvpsau/vpsau/internal/store"
 	"io"
 	"log/slog"
 	"os"
@@ -86,30 +88,6 @@ func runCmd(ctx context.Context, e env, args []string) error {
 	}
 	if *demo {
 		opt.Trigger = "demo"
-		dir, err := os.MkdirTemp("", "vpsau-demo-inbox-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		if opt.Progress != nil {
-			opt.Progress("generate")
-		}
-		t0 := time.Now()
-		gs, err := generate.Inbox(dir, generate.Config{Scale: *scale, Seed: *seed, AsOf: date, BadShare: 0.001})
-		if err != nil {
-			return fmt.Errorf("demo: generate: %w; nothing was published", err)
-		}
-		fmt.Fprintf(w, "demo: generated %d rows (scale %g, seed %d) in %s; serving them from fake source servers on loopback\n",
-			sumRows(gs.Files), *scale, *seed, time.Since(t0).Round(time.Millisecond))
-		set, err := fakesrc.Start(ctx, dir, fakesrc.Options{ClientID: "vpsau-demo", ClientSecret: "demo-secret"})
-		if err != nil {
-			return fmt.Errorf("demo: fake sources: %w; nothing was published", err)
-		}
-		defer set.Close()
-		opt.Sources = map[string]fetch.Config{}
-		for sys, u := range set.URLs {
-			opt.Sources[sys] = fetch.Config{BaseURL: u, ClientID: "vpsau-demo", ClientSecret: "demo-secret"}
-		}
 	} else if *inbox == "" && *replay == "" {
 		if len(cfg.Sources) == 0 {
 			return usageError("no sources: give --inbox DIR (a file drop), configure the source URLs (docs/operations.md), or try --demo")
@@ -130,6 +108,13 @@ func runCmd(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("%w; nothing was published", err)
 	}
 	defer d.Close()
+	if *demo {
+		stop, err := demoSources(ctx, e, d, &opt, w, *scale, *seed)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	sum, err := nightly.Run(ctx, d, opt)
 	if opt.Progress != nil {
 		fmt.Fprint(e.stderr, "\r\033[K")
@@ -257,4 +242,77 @@ func progressBar(w io.Writer, now func() time.Time) func(string) {
 		fmt.Fprintf(w, "\r\033[K[%s%s] %2d/%d  %-28s %02d:%02d", strings.Repeat("#", done), strings.Repeat(".", width-done),
 			n, total, stage, int(el.Minutes()), int(el.Seconds())%60)
 	}
+}
+
+// demoSources generates the demo's inbox, serves it from fake source servers on
+// loopback and points opt at them; stop ends them and removes the inbox. The sources
+// are generated as of the database's first demo night while that night's subsidy
+// files still decide coverage (through the year after it): the generator draws every
+// date relative to the day it generates for, so sources made a day later would look
+// like a source that replaced all its courses and reservations, which the mass-change
+// guard refuses. So a demo run again on a later day sees the same sources a day later.
+func demoSources(ctx context.Context, e env, d *store.DB, opt *nightly.Options, w io.Writer, scale float64, seed int64) (stop func(), err error) {
+	gen, first, err := demoAnchor(ctx, d, opt.AsOf)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w; nothing was published", err)
+	}
+	dir, err := os.MkdirTemp("", "vpsau-demo-inbox-")
+	if err != nil {
+		return nil, err
+	}
+	if opt.Progress != nil {
+		opt.Progress("generate")
+	}
+	t0 := time.Now()
+	gs, err := generate.Inbox(dir, generate.Config{Scale: scale, Seed: seed, AsOf: gen, BadShare: 0.001})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("demo: generate: %w; nothing was published", err)
+	}
+	as := "as of " + gen.Format(time.DateOnly)
+	if first {
+		as += ", the demo's first night in this database"
+	}
+	fmt.Fprintf(w, "demo: generated %d rows (scale %g, seed %d, %s) in %s; serving them from fake source servers on loopback\n",
+		sumRows(gs.Files), scale, seed, as, time.Since(t0).Round(time.Millisecond))
+	set, err := fakesrc.Start(ctx, dir, fakesrc.Options{ClientID: "vpsau-demo", ClientSecret: "demo-secret"})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("demo: fake sources: %w; nothing was published", err)
+	}
+	opt.Sources = map[string]fetch.Config{}
+	for sys, u := range set.URLs {
+		opt.Sources[sys] = fetch.Config{BaseURL: u, ClientID: "vpsau-demo", ClientSecret: "demo-secret"}
+	}
+	return func() { set.Close(); os.RemoveAll(dir) }, nil
+}
+
+// demoAnchor is the day the demo's sources are generated for: the business date of the
+// database's first successful demo night when there is one, not after asOf, whose
+// sources still hold the subsidy year asOf needs (the year before asOf; the generator
+// publishes a year's file from 10 April); otherwise asOf itself. first reports the
+// former.
+func demoAnchor(ctx context.Context, d *store.DB, asOf time.Time) (day time.Time, first bool, err error) {
+	var at sql.NullTime
+	if err := d.SQL().QueryRowContext(ctx, `SELECT min(business_date) FROM ops.run
+		WHERE trigger = 'demo' AND status = 'succeeded'`).Scan(&at); err != nil {
+		return time.Time{}, false, err
+	}
+	if !at.Valid {
+		return asOf, false, nil
+	}
+	a := at.Time
+	return anchorFor(time.Date(a.Year(), a.Month(), a.Day(), 0, 0, 0, 0, asOf.Location()), asOf)
+}
+
+// anchorFor is demoAnchor's rule for a first demo night on day first.
+func anchorFor(first, asOf time.Time) (time.Time, bool, error) {
+	published := first.Year() - 1
+	if !first.Before(time.Date(first.Year(), time.April, 10, 0, 0, 0, 0, first.Location())) {
+		published = first.Year()
+	}
+	if first.After(asOf) || asOf.Year()-1 > published {
+		return asOf, false, nil
+	}
+	return first, true, nil
 }
