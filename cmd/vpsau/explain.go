@@ -24,7 +24,7 @@ func explainCmd(ctx context.Context, e env, args []string) error {
 		return usageError("want one PRODUSENTNR")
 	}
 	p := strings.TrimSpace(fs.Arg(0))
-	d, err := openExisting(ctx, e, cfg)
+	d, err := openReadOnly(ctx, e, cfg)
 	if err != nil {
 		return err
 	}

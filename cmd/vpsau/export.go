@@ -117,6 +117,20 @@ func openExisting(ctx context.Context, e env, cfg config.Config) (*store.DB, err
 	return openDB(ctx, e, cfg)
 }
 
+// openReadOnly opens an existing database for reading only (vpsau query, explain,
+// status): analysts' SQL cannot change what the night keeps, such as the receivers'
+// watermarks, which only vpsau confirm and the API move.
+func openReadOnly(ctx context.Context, e env, cfg config.Config) (*store.DB, error) {
+	if _, err := statFile(cfg.DB); err != nil {
+		return nil, fmt.Errorf("database %s: %w (run vpsau run first, or give --db)", cfg.DB, err)
+	}
+	opts := storeOptions(cfg)
+	opts.ReadOnly = true
+	return store.OpenWait(ctx, cfg.DB, opts, cfg.DuckDB.Wait.Duration, func() {
+		fmt.Fprintf(e.stderr, "waiting for %s: another process has it open (up to %s)\n", cfg.DB, cfg.DuckDB.Wait.Duration)
+	})
+}
+
 // openDB opens (creating) the database; while another process has it open it waits, up
 // to the configured duckdb.wait, saying so once on stderr.
 func openDB(ctx context.Context, e env, cfg config.Config) (*store.DB, error) {

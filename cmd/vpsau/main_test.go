@@ -336,6 +336,8 @@ func TestAnalystCommands(t *testing.T) {
 			"navn           n\nTo\\nlinjer\\tx  1\n"}},
 		{"query json", []string{"query", "--db", db, "--format", "json", "SELECT count(*) AS n FROM cur.producer"}, 0, []string{`{"n":3}`}},
 		{"query error", []string{"query", "--db", db, "SELECT * FROM nowhere"}, 1, []string{"nowhere"}},
+		{"query cannot move a watermark", []string{"query", "--db", db, "DELETE FROM ops.watermark"}, 1, []string{"read-only"}},
+		{"query cannot create", []string{"query", "--db", db, "CREATE TABLE t (x INTEGER)"}, 1, []string{"read-only"}},
 		{"status", []string{"status", "--db", db}, 0, []string{"succeeded", "dhp", "unconfirmed_changes"}},
 		{"confirm", []string{"confirm", "dhp", "3", "--db", db}, 0, []string{"dhp: confirmed up to change 3 (was 0)"}},
 		{"confirm beyond the last change", []string{"confirm", "dhp", "99", "--db", db}, 1, []string{"change 99 does not exist yet (the last change is 14)"}},

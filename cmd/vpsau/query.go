@@ -28,7 +28,7 @@ func queryCmd(ctx context.Context, e env, args []string) error {
 		return usageError("want the SQL to run")
 	}
 	q := strings.Join(fs.Args(), " ")
-	d, err := openExisting(ctx, e, cfg)
+	d, err := openReadOnly(ctx, e, cfg)
 	if err != nil {
 		return err
 	}

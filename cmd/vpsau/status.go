@@ -20,7 +20,7 @@ func statusCmd(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := openExisting(ctx, e, cfg)
+	d, err := openReadOnly(ctx, e, cfg)
 	if err != nil {
 		return err
 	}
