@@ -12,6 +12,7 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -124,7 +125,11 @@ type Summary struct {
 	Warnings    []string // what went wrong after publishing without failing the run (the report, the Parquet files)
 }
 
-// Run performs one nightly run on db.
+// ErrBackwards reports a run whose business date is before the last successful run's.
+var ErrBackwards = errors.New("a night cannot go back in time")
+
+// Run performs one nightly run on db. Its business date may repeat the last successful
+// run's but not go before it (ErrBackwards).
 func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
@@ -180,6 +185,17 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 	}
 	if err := sweepRejects(opt.Out); err != nil {
 		return sum, err
+	}
+	// A night never goes back: the history already holds the later night's sources, whose
+	// events after the earlier day would count as kept versions (a reject keeps its key's
+	// last good version), and receivers hold the later state.
+	var last sql.NullTime
+	if err := c.QueryRow(ctx, `SELECT max(business_date) FROM ops.run WHERE status = 'succeeded'`).Scan(&last); err != nil {
+		return sum, fmt.Errorf("ledger: %w", err)
+	}
+	if y, m, d := opt.AsOf.Date(); last.Valid && time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Before(last.Time) {
+		return sum, fmt.Errorf("%w: business date %s is before %s, the last successful run's; run a later date, or an earlier one on a database of its own",
+			ErrBackwards, opt.AsOf.Format(time.DateOnly), last.Time.Format(time.DateOnly))
 	}
 	if err := c.QueryRow(ctx, `INSERT INTO ops.run (run_id, trigger, business_date, started, status, origin)
 		SELECT coalesce(max(run_id), 0) + 1, ?, ?, ?, 'running', ? FROM ops.run RETURNING run_id`,

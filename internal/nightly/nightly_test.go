@@ -3,6 +3,8 @@ package nightly
 import (
 	"context"
 	"encoding/csv"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -135,5 +137,50 @@ func TestExportSideBySide(t *testing.T) {
 	}
 	if diff := cmp.Diff(published["one at a time"], published["side by side"]); diff != "" {
 		t.Errorf("manifests differ (-one at a time +side by side):\n%s", diff)
+	}
+}
+
+// TestNoGoingBack: a run may repeat the last successful run's business date, but one
+// before it is refused before it starts (an outside check found a visit kept from a later
+// night counted on an earlier one, and a coverage date after the business date), and a
+// failed run's date does not count.
+func TestNoGoingBack(t *testing.T) {
+	db := openDB(t)
+	out, raw := t.TempDir(), filepath.Join(t.TempDir(), "raw")
+	night := func(y int, m time.Month, d int, inbox string) (Summary, error) {
+		return Run(context.Background(), db, Options{
+			AsOf: time.Date(y, m, d, 0, 0, 0, 0, time.UTC), Inbox: inbox, Out: out, RawRoot: raw,
+			Rules: rules.Defaults(), Guard: DefaultGuard,
+		})
+	}
+	const inbox = "../../testdata/one-night/inbox"
+	if _, err := night(2028, 1, 10, t.TempDir()); err == nil { // no files: the run fails
+		t.Fatal("a run on an empty inbox succeeded")
+	}
+	steps := []struct {
+		name    string
+		y       int
+		m       time.Month
+		d       int
+		wantErr bool
+	}{
+		{"after a failed later run", 2027, 1, 5, false},
+		{"the same day again", 2027, 1, 5, false},
+		{"a later day", 2027, 1, 6, false},
+		{"an earlier day", 2027, 1, 4, true},
+		{"a later day after the refusal", 2027, 1, 7, false},
+	}
+	for _, s := range steps {
+		sum, err := night(s.y, s.m, s.d, inbox)
+		switch {
+		case s.wantErr && !errors.Is(err, ErrBackwards):
+			t.Errorf("%s: Run() = %v, want ErrBackwards", s.name, err)
+		case s.wantErr && sum.RunID != 0:
+			t.Errorf("%s: refused run recorded as run %d", s.name, sum.RunID)
+		case s.wantErr && !strings.Contains(fmt.Sprint(err), "business date 2027-01-04 is before 2027-01-06"):
+			t.Errorf("%s: error %q does not name both dates", s.name, err)
+		case !s.wantErr && err != nil:
+			t.Errorf("%s: Run() = %v", s.name, err)
+		}
 	}
 }
