@@ -648,6 +648,29 @@ func TestServe(t *testing.T) {
 			t.Errorf("log lacks %s:\n%s", want, stderr.String())
 		}
 	}
+
+	// With no sources at all (no configuration file, no --inbox) serve serves the
+	// download API of the exports there are, and says it runs no nights.
+	ctx, stop = context.WithCancel(context.Background())
+	var apiLog syncBuffer
+	e.stderr = &apiLog
+	go func() { done <- run(ctx, e, []string{"serve", "--db", db, "--out", out, "--listen", addr}) }()
+	up := false
+	for end := time.Now().Add(30 * time.Second); !up && time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
+			resp.Body.Close()
+			up = resp.StatusCode == 200
+		}
+	}
+	stop()
+	if code := <-done; code != 0 || !up {
+		t.Errorf("serve without sources: exit %d, answered %v; log:\n%s", code, up, apiLog.String())
+	}
+	for _, want := range []string{`no sources: no scheduled runs, only the download API`, `"schedule":"off (no sources)"`} {
+		if !strings.Contains(apiLog.String(), want) {
+			t.Errorf("serve without sources: log lacks %s:\n%s", want, apiLog.String())
+		}
+	}
 }
 
 // syncBuffer is a bytes.Buffer safe for the goroutines of serve.

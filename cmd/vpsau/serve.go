@@ -46,10 +46,13 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return usageError("%v", err)
 	}
-	if cfg.Serve.Inbox == "" && len(cfg.Sources) == 0 {
-		return usageError("no sources for the scheduled runs: give --inbox DIR or configure the source URLs (docs/operations.md)")
-	}
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
+	// With no sources (no configuration file, no --inbox) serve still serves the download
+	// API of the exports there are, and says loudly that it runs no nights.
+	apiOnly := cfg.Serve.Inbox == "" && len(cfg.Sources) == 0
+	if apiOnly {
+		log.Warn("no sources: no scheduled runs, only the download API; give --inbox DIR or configure the source URLs (docs/operations.md)")
+	}
 
 	// One handle on the database for the whole process — scheduled runs, confirmations,
 	// tokens, audit log — opened while used and closed when idle, so that operators'
@@ -102,7 +105,11 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	} else if !isLoopback(ln.Addr()) {
 		log.Warn("the API listens beyond loopback without TLS: tokens would cross the network in clear text; configure serve.tls_cert and serve.tls_key, or put a TLS proxy in front")
 	}
-	log.Info("serving", "listen", ln.Addr().String(), "scheme", scheme, "schedule", cfg.Serve.Schedule, "db", cfg.DB, "out", cfg.Out)
+	schedShown := cfg.Serve.Schedule
+	if apiOnly {
+		schedShown = "off (no sources)"
+	}
+	log.Info("serving", "listen", ln.Addr().String(), "scheme", scheme, "schedule", schedShown, "db", cfg.DB, "out", cfg.Out)
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.Serve(ln) }()
 	apiCtx, stopAPI := context.WithCancel(context.WithoutCancel(ctx))
@@ -111,7 +118,14 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	apiDone := make(chan error, 1)
 	go func() { apiDone <- apiSrv.Run(apiCtx) }()
 	schedErr := make(chan error, 1)
-	go func() { schedErr <- svc.Run(ctx) }()
+	go func() {
+		if apiOnly {
+			<-ctx.Done()
+			schedErr <- nil
+			return
+		}
+		schedErr <- svc.Run(ctx)
+	}()
 
 	select {
 	case err := <-httpErr:
