@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -79,39 +80,65 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, conf)
 }
 
-// parseConfirmation reads and checks a confirmation body, listing every problem.
+// parseConfirmation reads and checks a confirmation body, listing every problem: each
+// unknown field (by name, in order), then endringsnr's and referanse's.
 func parseConfirmation(body []byte) (confirmation, []problem) {
 	var in confirmation
+	var fields map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &te) && te.Field != "":
-			return in, []problem{{Field: te.Field, Message: "must be " + map[string]string{"endringsnr": "a whole number", "referanse": "a string"}[te.Field]}}
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			return in, []problem{{Field: strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), Message: "unknown field"}}
-		default:
-			return in, []problem{{Message: "the body must be a JSON object {\"endringsnr\": N, \"referanse\": \"…\"}"}}
-		}
+	if err := dec.Decode(&fields); err != nil || fields == nil {
+		return in, []problem{{Message: "the body must be a JSON object {\"endringsnr\": N, \"referanse\": \"…\"}"}}
 	}
 	if dec.More() {
 		return in, []problem{{Message: "the body must hold one JSON object"}}
 	}
 	var problems []problem
-	switch {
-	case in.Change == nil:
+	var unknown []string
+	for name := range fields {
+		if name != "endringsnr" && name != "referanse" {
+			unknown = append(unknown, name)
+		}
+	}
+	slices.Sort(unknown)
+	for _, name := range unknown {
+		problems = append(problems, problem{Field: name, Message: "unknown field"})
+	}
+	// null is no value, as when the field is left out.
+	if raw, ok := fields["endringsnr"]; ok && string(raw) != "null" {
+		var n int64
+		if err := json.Unmarshal(raw, &n); err != nil {
+			problems = append(problems, problem{Field: "endringsnr", Message: "must be a whole number"})
+		} else {
+			in.Change = &n
+		}
+	} else {
 		problems = append(problems, problem{Field: "endringsnr", Message: "missing: the change number up to which everything is applied"})
-	case *in.Change < 0:
+	}
+	if in.Change != nil && *in.Change < 0 {
 		problems = append(problems, problem{Field: "endringsnr", Message: "must be ≥ 0"})
 	}
-	switch {
-	case in.Reference == nil || *in.Reference == "":
+	if raw, ok := fields["referanse"]; ok && string(raw) != "null" {
+		var ref string
+		if err := json.Unmarshal(raw, &ref); err != nil {
+			problems = append(problems, problem{Field: "referanse", Message: "must be a string"})
+		} else {
+			in.Reference = &ref
+		}
+	} else {
 		problems = append(problems, problem{Field: "referanse", Message: "missing: your own unique reference of this confirmation"})
-	case len(*in.Reference) > 100:
-		problems = append(problems, problem{Field: "referanse", Message: "at most 100 bytes"})
-	case strings.IndexFunc(*in.Reference, func(r rune) bool { return !unicode.IsPrint(r) || r == unicode.ReplacementChar }) >= 0:
-		problems = append(problems, problem{Field: "referanse", Message: "only printable characters"})
 	}
-	return in, problems
+	if in.Reference != nil {
+		switch ref := *in.Reference; {
+		case ref == "":
+			problems = append(problems, problem{Field: "referanse", Message: "missing: your own unique reference of this confirmation"})
+		case len(ref) > 100:
+			problems = append(problems, problem{Field: "referanse", Message: "at most 100 bytes"})
+		case strings.IndexFunc(ref, func(r rune) bool { return !unicode.IsPrint(r) || r == unicode.ReplacementChar }) >= 0:
+			problems = append(problems, problem{Field: "referanse", Message: "only printable characters"})
+		}
+	}
+	if len(problems) > 0 {
+		return confirmation{}, problems
+	}
+	return in, nil
 }
