@@ -282,12 +282,16 @@ func TestStatusCodes(t *testing.T) {
 		{"id climbing out", "GET", "/v1/receivers/dhp/exports/..%2F..%2Fksl/dhp.csv", dhp, "", 404, []string{"id"}, ""},
 		{"file not in the manifest", "GET", ex + "/dhp.xlsx", dhp, "", 404, []string{"file"}, ""},
 		{"file climbing out", "GET", ex + "/..%2F..%2F..%2Fv.duckdb", dhp, "", 404, []string{"file"}, ""},
-		{"unknown path", "GET", "/v1/nothing", dhp, "", 404, nil, ""},
+		{"unknown path", "GET", "/v1/nothing", dhp, "", 404, []string{""}, ""},
+		{"a file's folder", "GET", ex + "/dhp.csv/", dhp, "", 404, []string{""}, ""},
 
 		{"delta without since", "GET", "/v1/receivers/dhp/delta", dhp, "", 400, []string{"since"}, ""},
 		{"delta with bad parameters", "GET", "/v1/receivers/dhp/delta?since=-1&format=pdf&sinse=3", dhp, "", 400, []string{"sinse", "since", "format"}, ""},
 		{"delta after the last change", "GET", "/v1/receivers/dhp/delta?since=99", dhp, "", 400, []string{"since"}, ""},
 		{"list with a parameter", "GET", "/v1/receivers/dhp/exports?all=1", dhp, "", 400, []string{"all"}, ""},
+		{"manifest with a parameter", "GET", ex + "?since=3", dhp, "", 400, []string{"since"}, ""},
+		{"file with a parameter", "GET", ex + "/dhp.csv?x=1", dhp, "", 400, []string{"x"}, ""},
+		{"delta with since twice", "GET", "/v1/receivers/dhp/delta?since=0&since=5", dhp, "", 400, []string{"since"}, ""},
 		{"confirm without fields", "POST", "/v1/receivers/dhp/confirmations", dhp, `{}`, 400, []string{"endringsnr", "referanse"}, ""},
 		{"confirm with a bad type", "POST", "/v1/receivers/dhp/confirmations", dhp, `{"endringsnr": "7", "referanse": "r-3"}`, 400, []string{"endringsnr"}, ""},
 		{"confirm with an unknown field", "POST", "/v1/receivers/dhp/confirmations", dhp, `{"endringsnr": 7, "referanse": "r-3", "by": "me"}`, 400, []string{"by"}, ""},
@@ -301,7 +305,8 @@ func TestStatusCodes(t *testing.T) {
 		{"confirm with two objects", "POST", "/v1/receivers/dhp/confirmations", dhp, `{"endringsnr": 1, "referanse": "r-5"} {}`, 400, []string{""}, ""},
 		{"confirm too big", "POST", "/v1/receivers/dhp/confirmations", dhp, big, 413, []string{""}, ""},
 		{"reference used for another change", "POST", "/v1/receivers/dhp/confirmations", dhp, `{"endringsnr": 2, "referanse": "r-1"}`, 409, []string{"referanse"}, ""},
-		{"wrong method", "DELETE", "/v1/receivers/dhp/exports", dhp, "", 405, nil, "Allow"},
+		{"wrong method", "DELETE", "/v1/receivers/dhp/exports", dhp, "", 405, []string{""}, "Allow"},
+		{"POST to a file", "POST", ex + "/dhp.csv", dhp, "", 405, []string{""}, "Allow"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -39,3 +39,48 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func readSeeker(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+// noRoute answers a request that no route takes as every other error is answered, a JSON
+// list of problems: 404, or 405 with the Allow header that mux gives.
+func noRoute(w http.ResponseWriter, r *http.Request, mux *http.ServeMux) {
+	h, _ := mux.Handler(r)
+	var probe statusProbe
+	h.ServeHTTP(&probe, r)
+	switch probe.code {
+	case http.StatusMethodNotAllowed:
+		allow := probe.Header().Get("Allow")
+		w.Header().Set("Allow", allow)
+		writeError(w, probe.code, problem{Message: "method " + r.Method + " not allowed here; allowed: " + allow})
+	case http.StatusNotFound:
+		writeError(w, probe.code, problem{Message: "no such resource; the API's routes are in /openapi.json"})
+	default:
+		for k, v := range probe.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(probe.code)
+	}
+}
+
+// statusProbe keeps what a handler answers but its body.
+type statusProbe struct {
+	header http.Header
+	code   int
+}
+
+func (p *statusProbe) Header() http.Header {
+	if p.header == nil {
+		p.header = http.Header{}
+	}
+	return p.header
+}
+
+func (p *statusProbe) WriteHeader(code int) {
+	if p.code == 0 {
+		p.code = code
+	}
+}
+
+func (p *statusProbe) Write(b []byte) (int, error) {
+	p.WriteHeader(http.StatusOK)
+	return len(b), nil
+}

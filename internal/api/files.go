@@ -124,6 +124,10 @@ func (s *Server) listExports(w http.ResponseWriter, r *http.Request) {
 // manifest answers an export's manifest.json, as published.
 func (s *Server) manifest(w http.ResponseWriter, r *http.Request) {
 	name, id := r.PathValue("receiver"), r.PathValue("id")
+	if problems := unknownParams(r, nil); len(problems) > 0 {
+		writeError(w, http.StatusBadRequest, problems...)
+		return
+	}
 	c, ok, err := s.published(name, id)
 	switch {
 	case err != nil:
@@ -153,6 +157,10 @@ type writeOnly struct{ http.ResponseWriter }
 // ETag is the file's SHA-256 from the manifest; If-None-Match and Range work.
 func (s *Server) file(w http.ResponseWriter, r *http.Request) {
 	name, id, file := r.PathValue("receiver"), r.PathValue("id"), r.PathValue("file")
+	if problems := unknownParams(r, nil); len(problems) > 0 {
+		writeError(w, http.StatusBadRequest, problems...)
+		return
+	}
 	c, ok, err := s.published(name, id)
 	switch {
 	case err != nil:
@@ -264,8 +272,11 @@ func unknownParams(r *http.Request, known []string) []problem {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		if !slices.Contains(known, k) {
+		switch {
+		case !slices.Contains(known, k):
 			out = append(out, problem{Field: clip(k, 40), Message: "unknown parameter"})
+		case len(q[k]) > 1:
+			out = append(out, problem{Field: k, Message: "given more than once"})
 		}
 	}
 	return out
