@@ -77,7 +77,11 @@ func run(ctx context.Context, e env, args []string) int {
 		case errors.Is(err, flag.ErrHelp):
 			return 0
 		case errors.Is(err, errUsage):
-			fmt.Fprintf(e.stderr, "vpsau %s: %s\n", c.name, oneLine(err.Error()))
+			msg := oneLine(err.Error())
+			if (c.name == "run" || c.name == "export") && !strings.Contains(msg, "nothing was published") {
+				msg += "; nothing was published"
+			}
+			fmt.Fprintf(e.stderr, "vpsau %s: %s\n", c.name, msg)
 			return 2
 		default:
 			fmt.Fprintf(e.stderr, "vpsau %s: %s\n", c.name, oneLine(err.Error()))
@@ -123,12 +127,21 @@ func newFlags(e env, name, synopsis string) *flag.FlagSet {
 }
 
 // parse parses flags, turning flag errors into usage errors.
+// A bad flag is one line, pointing to -h, not the flag package's message followed by
+// every flag; -h prints the flags.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	out, usage := fs.Output(), fs.Usage
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	fs.Usage = usage
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			usage()
 			return err
 		}
-		return usageError("%v", err)
+		return usageError("%v (vpsau %s -h lists the flags)", err, fs.Name())
 	}
 	return nil
 }

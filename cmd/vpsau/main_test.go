@@ -346,6 +346,8 @@ func TestAnalystCommands(t *testing.T) {
 			"saukontrollen: changes 0–14: NY 3, ENDRET 0, SLETTET 0"}},
 		{"export since", []string{"export", "--receiver", "dhp", "--since", "2", "--db", db, "--out", out}, 0, []string{"dhp: changes 2–14: NY 1"}},
 		{"export needs since or full", []string{"export", "--receiver", "dhp", "--db", db}, 2, []string{"give exactly one of --since N and --full"}},
+		{"an unknown flag is one line", []string{"run", "--bogus", "--db", db}, 2, []string{"vpsau run: flag provided but not defined: -bogus (vpsau run -h lists the flags); nothing was published\n"}},
+		{"a bad date says nothing was published", []string{"run", "--as-of", "2027-02-30", "--db", db}, 2, []string{`vpsau run: --as-of "2027-02-30": not a date (YYYY-MM-DD); nothing was published`}},
 		{"export missing database", []string{"export", "--receiver", "dhp", "--full", "--db", filepath.Join(dir, "none.duckdb")}, 1, []string{"none.duckdb"}},
 	}
 	for _, tt := range tests {
