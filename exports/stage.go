@@ -327,7 +327,9 @@ type batch struct {
 // no longer does both on one core. The outcome is that of doing both in turn: write
 // sees every row before the first bad one, and the first error in row order is
 // returned — a row that cannot be written before a later one that cannot be read.
-func pipeRows(rows Rows, cols []Column, check *rowChecker, write func(vals []value, n int64) error) error {
+// pipeRows returns only once the reader has stopped using rows, also when write panics;
+// a panic of the reader is raised again on the caller's goroutine.
+func pipeRows(rows Rows, cols []Column, check *rowChecker, write func(vals []value, n int64) error) (err error) {
 	w := len(cols)
 	free := make(chan []value, 3)
 	for range cap(free) {
@@ -335,9 +337,13 @@ func pipeRows(rows Rows, cols []Column, check *rowChecker, write func(vals []val
 	}
 	full := make(chan batch, cap(free))
 	stop := make(chan struct{})
-	var readErr error // set by the reader before it closes full
+	var (
+		readErr   error // set by the reader before it closes full
+		readPanic any   // likewise
+	)
 	go func() {
 		defer close(full)
+		defer func() { readPanic = recover() }()
 		n := int64(1)
 		for {
 			var buf []value
@@ -375,22 +381,38 @@ func pipeRows(rows Rows, cols []Column, check *rowChecker, write func(vals []val
 			}
 		}
 	}()
+	stopped := false
+	halt := func() { // stop the reader and wait until it has let go of rows
+		if !stopped {
+			stopped = true
+			close(stop)
+		}
+		for range full {
+		}
+	}
+	defer func() {
+		if p := recover(); p != nil { // write panicked
+			halt()
+			panic(p)
+		}
+	}()
 	var writeErr error
 	for b := range full {
-		if writeErr != nil {
-			continue // drain: the reader ends at its next batch
-		}
 		for i := range b.n {
 			if err := write(b.vals[i*w:(i+1)*w], b.first+int64(i)); err != nil {
 				writeErr = err
-				close(stop)
 				break
 			}
 		}
-		if writeErr == nil {
-			clear(b.vals[:b.n*w]) // drop the strings it held before it is filled again
-			free <- b.vals
+		if writeErr != nil {
+			halt()
+			break
 		}
+		clear(b.vals[:b.n*w]) // drop the strings it held before it is filled again
+		free <- b.vals
+	}
+	if readPanic != nil {
+		panic(readPanic)
 	}
 	if writeErr != nil {
 		return writeErr

@@ -9,8 +9,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -533,6 +535,7 @@ func TestPipeRows(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rows := rowsWith(tt.badRead)
+			rows.slowAfter = tt.badWrite // the reader is still reading when the writer fails
 			check := rowChecker{to: 1 << 40}
 			var wrote int64
 			err := pipeRows(rows, cols, &check, func(vals []value, n int64) error {
@@ -557,6 +560,53 @@ func TestPipeRows(t *testing.T) {
 			if tt.badWrite != 0 && tt.badWrite < total && rows.i >= total { // it reads at most a few batches ahead
 				t.Errorf("read all %d rows after the writer failed at %d", rows.i, tt.badWrite)
 			}
+			rows.returned.Store(true)
+			if tt.badWrite != 0 {
+				time.Sleep(30 * time.Millisecond) // a reader left running would read on meanwhile
+			}
+			if rows.late.Load() {
+				t.Errorf("rows were read after pipeRows returned")
+			}
+		})
+	}
+
+	// A panic on either side comes out of pipeRows on the caller's goroutine, and only
+	// once the reader has let go of the rows.
+	panics := []struct {
+		name                string
+		panicRead, panicOut int64
+	}{
+		{"the writer panics", 0, batchRows + 9},
+		{"the reader panics", 2*batchRows + 1, 0},
+	}
+	for _, tt := range panics {
+		t.Run(tt.name, func(t *testing.T) {
+			before := runtime.NumGoroutine()
+			rows := &countRows{n: total, stamp: stamp, panicAt: tt.panicRead}
+			got := func() (p any) {
+				defer func() { p = recover() }()
+				check := rowChecker{to: 1 << 40}
+				pipeRows(rows, cols, &check, func(vals []value, n int64) error {
+					if n == tt.panicOut {
+						panic("write panics")
+					}
+					return nil
+				})
+				return nil
+			}()
+			rows.returned.Store(true)
+			if got == nil {
+				t.Fatal("no panic came out of pipeRows")
+			}
+			if rows.late.Load() {
+				t.Errorf("rows were read after pipeRows returned")
+			}
+			for end := time.Now().Add(5 * time.Second); runtime.NumGoroutine() > before && time.Now().Before(end); {
+				time.Sleep(time.Millisecond)
+			}
+			if n := runtime.NumGoroutine(); n > before {
+				t.Errorf("%d goroutines after, %d before: the reader is left behind", n, before)
+			}
 		})
 	}
 }
@@ -565,12 +615,29 @@ func TestPipeRows(t *testing.T) {
 // operation.
 type countRows struct {
 	n, i, bad int64
+	panicAt   int64 // Values panics at this row
+	slowAfter int64 // rows after this one take 50 µs each to come
 	stamp     time.Time
 	buf       []any
+	returned  atomic.Bool // set by the test once pipeRows has returned
+	late      atomic.Bool // Next was called after that
 }
 
-func (r *countRows) Next() bool { r.i++; return r.i <= r.n }
+func (r *countRows) Next() bool {
+	if r.returned.Load() {
+		r.late.Store(true)
+	}
+	if r.slowAfter > 0 && r.i >= r.slowAfter {
+		time.Sleep(50 * time.Microsecond)
+	}
+	r.i++
+	return r.i <= r.n
+}
+
 func (r *countRows) Values() []any {
+	if r.i == r.panicAt {
+		panic("values panic")
+	}
 	op := "NY"
 	if r.i == r.bad {
 		op = "X"
