@@ -128,11 +128,12 @@ var Systems = []string{"dataflyt", "slakt", "didac", "portal"}
 // Default returns the configuration used without a file.
 func Default() Config {
 	return Config{
-		DB:     "vpsau.duckdb",
-		Out:    "out",
-		Rules:  rules.Defaults(),
-		Guard:  Guard{MaxShare: 0.10, MinRows: 10},
-		DuckDB: DuckDB{MemoryLimit: "2GB", Wait: Duration{10 * time.Minute}},
+		DB:          "vpsau.duckdb",
+		Out:         "out",
+		RawKeepDays: 90,
+		Rules:       rules.Defaults(),
+		Guard:       Guard{MaxShare: 0.10, MinRows: 10},
+		DuckDB:      DuckDB{MemoryLimit: "2GB", Wait: Duration{10 * time.Minute}},
 		Serve: Serve{Schedule: "30 4 * * *", Listen: "127.0.0.1:8080", Grace: Duration{10 * time.Minute},
 			RatePerMinute: 600, RateBurst: 60},
 	}

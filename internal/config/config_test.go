@@ -18,8 +18,13 @@ func TestLoad(t *testing.T) {
 		chk  func(t *testing.T, c Config)
 	}{
 		{"no file", "", "", func(t *testing.T, c Config) {
-			if c.DB != "vpsau.duckdb" || c.Rules.Threshold != 30 || c.Guard.MaxShare != 0.10 {
+			if c.DB != "vpsau.duckdb" || c.Rules.Threshold != 30 || c.Guard.MaxShare != 0.10 || c.RawKeepDays != 90 {
 				t.Errorf("defaults = %+v", c)
+			}
+		}},
+		{"raw kept forever", "raw_keep_days = 0\n", "", func(t *testing.T, c Config) {
+			if c.RawKeepDays != 0 {
+				t.Errorf("raw_keep_days = %d, want 0 (forever)", c.RawKeepDays)
 			}
 		}},
 		{"full", `
