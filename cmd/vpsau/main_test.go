@@ -780,3 +780,29 @@ func TestProgressBar(t *testing.T) {
 		t.Errorf("a night reports %d stages %v; the bar counts %d", len(stages), stages, progressStages())
 	}
 }
+
+// TestRunSaysStale: a night on which a source falls back to its last snapshot says so on
+// stderr, also with --quiet, and still succeeds.
+func TestRunSaysStale(t *testing.T) {
+	dir := t.TempDir()
+	db, out := filepath.Join(dir, "v.duckdb"), filepath.Join(dir, "out")
+	cfg := filepath.Join(dir, "vpsau.toml")
+	if err := os.WriteFile(cfg, []byte("[fallback]\nslakt = \"36h\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, stderr := vpsau(t, night1, "run", "--config", cfg, "--inbox", "../../testdata/one-night/inbox", "--as-of", "2027-01-04", "--db", db, "--out", out); code != 0 {
+		t.Fatalf("night 1: exit %d\n%s%s", code, stdout, stderr)
+	}
+	inbox := filepath.Join(dir, "inbox")
+	copyDir(t, "../../testdata/one-night/inbox", inbox)
+	if err := os.Remove(filepath.Join(inbox, "slaughter.csv")); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := vpsau(t, night1.AddDate(0, 0, 1), "run", "--quiet", "--config", cfg, "--inbox", inbox, "--as-of", "2027-01-05", "--db", db, "--out", out)
+	if code != 0 {
+		t.Fatalf("night 2: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if want := "warning: source slakt failed ("; !strings.HasPrefix(stderr, want) || !strings.Contains(stderr, "its snapshot of run 1, fetched ") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("stderr = %q, want one line starting %q", stderr, want)
+	}
+}

@@ -123,6 +123,10 @@ func runCmd(ctx context.Context, e env, args []string) error {
 		return runFailed(sum, err)
 	}
 	printSummary(w, sum, cfg.DB, cfg.Out)
+	for _, st := range sum.Stale { // on stderr, also with --quiet: the night ran on old data
+		fmt.Fprintf(e.stderr, "warning: source %s failed (%s); its snapshot of run %d, fetched %s, stood in\n",
+			st.System, st.Reason, st.FromRun, st.FetchedAt.UTC().Format(time.RFC3339))
+	}
 	return nil
 }
 
