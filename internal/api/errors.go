@@ -41,7 +41,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func readSeeker(b []byte) *bytes.Reader { return bytes.NewReader(b) }
 
 // noRoute answers a request that no route takes as every other error is answered, a JSON
-// list of problems: 404, or 405 with the Allow header that mux gives.
+// list of problems: 405 with the Allow header that mux gives, else 404.
 func noRoute(w http.ResponseWriter, r *http.Request, mux *http.ServeMux) {
 	h, _ := mux.Handler(r)
 	var probe statusProbe
@@ -51,13 +51,8 @@ func noRoute(w http.ResponseWriter, r *http.Request, mux *http.ServeMux) {
 		allow := probe.Header().Get("Allow")
 		w.Header().Set("Allow", allow)
 		writeError(w, probe.code, problem{Message: "method " + r.Method + " not allowed here; allowed: " + allow})
-	case http.StatusNotFound:
-		writeError(w, probe.code, problem{Message: "no such resource; the API's routes are in /openapi.json"})
-	default:
-		for k, v := range probe.Header() {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(probe.code)
+	default: // 404, or a redirect to the cleaned path, which no route takes either
+		writeError(w, http.StatusNotFound, problem{Message: "no such resource; the API's routes are in /openapi.json"})
 	}
 }
 
