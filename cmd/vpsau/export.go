@@ -126,9 +126,21 @@ func openReadOnly(ctx context.Context, e env, cfg config.Config) (*store.DB, err
 	}
 	opts := storeOptions(cfg)
 	opts.ReadOnly = true
-	return store.OpenWait(ctx, cfg.DB, opts, cfg.DuckDB.Wait.Duration, func() {
+	d, err := store.OpenWait(ctx, cfg.DB, opts, cfg.DuckDB.Wait.Duration, func() {
 		fmt.Fprintf(e.stderr, "waiting for %s: another process has it open (up to %s)\n", cfg.DB, cfg.DuckDB.Wait.Duration)
 	})
+	if err != nil {
+		return nil, err
+	}
+	// A reader does not migrate: after an upgrade it says that the schema is behind.
+	if migs, err := store.Migrations(); err == nil {
+		var have int
+		if d.SQL().QueryRowContext(ctx, `SELECT count(*) FROM ops.schema_migration`).Scan(&have) == nil && have < len(migs) {
+			fmt.Fprintf(e.stderr, "note: %s has %d of this vpsau's %d migrations; a writing command (vpsau run, confirm, token, export) brings it up to date\n",
+				cfg.DB, have, len(migs))
+		}
+	}
+	return d, nil
 }
 
 // openDB opens (creating) the database; while another process has it open it waits, up

@@ -806,3 +806,31 @@ func TestRunSaysStale(t *testing.T) {
 		t.Errorf("stderr = %q, want one line starting %q", stderr, want)
 	}
 }
+
+// TestReaderSaysSchemaBehind: query, explain and status open the database read-only, so
+// they do not migrate it; on a database a migration behind they say so and still answer.
+func TestReaderSaysSchemaBehind(t *testing.T) {
+	dir := t.TempDir()
+	db, out := filepath.Join(dir, "v.duckdb"), filepath.Join(dir, "out")
+	if code, stdout, stderr := vpsau(t, night1, "run", "--inbox", "../../testdata/one-night/inbox", "--as-of", "2027-01-04", "--db", db, "--out", out); code != 0 {
+		t.Fatalf("run: exit %d\n%s%s", code, stdout, stderr)
+	}
+	query := func() (int, string, string) {
+		return vpsau(t, night1.Add(time.Hour), "query", "--db", db, "--format", "csv", "SELECT count(*) AS n FROM cur.producer")
+	}
+	if code, stdout, stderr := query(); code != 0 || stderr != "" || stdout != "n\n3\n" {
+		t.Fatalf("query on an up-to-date database: exit %d, %q, stderr %q", code, stdout, stderr)
+	}
+	d, err := store.Open(context.Background(), db, store.Options{Bare: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.SQL().Exec(`DELETE FROM ops.schema_migration WHERE version = (SELECT max(version) FROM ops.schema_migration)`); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	code, stdout, stderr := query()
+	if code != 0 || stdout != "n\n3\n" || !strings.HasPrefix(stderr, "note: "+db+" has ") || !strings.Contains(stderr, "brings it up to date") {
+		t.Errorf("query on a database a migration behind: exit %d, %q, stderr %q", code, stdout, stderr)
+	}
+}
