@@ -261,13 +261,39 @@ func TestDemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo the next day: exit %d\n%s%s", code, stdout, stderr)
 	}
-	for _, want := range []string{"as of 2026-11-29, the demo's first night in this database", "run 2 succeeded: business date 2026-11-30"} {
+	for _, want := range []string{"as of 2026-11-29, the sources of the demo's earlier nights in this database", "run 2 succeeded: business date 2026-11-30"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("the next day's summary lacks %q:\n%s", want, stdout)
 		}
 	}
 	if rows := deletedRows(t, db, 2); rows != 0 {
 		t.Errorf("the next day's sources deleted %d rows, want none", rows)
+	}
+
+	// Past the year the first sources hold (they lack subsidy year 2027), the demo makes
+	// new ones once — which the guard refuses until accepted — and the nights after that
+	// night serve those.
+	demo := func(now time.Time, args ...string) (int, string, string) {
+		return vpsau(t, now, append([]string{"run", "--demo", "--scale", "0.05", "--db", db, "--out", out}, args...)...)
+	}
+	jan := time.Date(2028, 1, 5, 1, 0, 0, 0, time.UTC)
+	code, stdout, stderr = demo(jan)
+	if code == 0 || !strings.Contains(stderr, "mass change") || !strings.Contains(stdout, "as of 2028-01-05, new sources") {
+		t.Fatalf("new sources: exit %d, want the guard's refusal\n%s%s", code, stdout, stderr)
+	}
+	if code, stdout, stderr = demo(jan, "--accept-mass-change"); code != 0 {
+		t.Fatalf("new sources accepted: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = demo(jan.AddDate(0, 0, 1))
+	if code != 0 || !strings.Contains(stdout, "as of 2028-01-05, the sources of the demo's earlier nights") {
+		t.Fatalf("the day after new sources: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = demo(jan.AddDate(0, 0, 2), "--seed", "2")
+	if !strings.Contains(stdout, "but those had scale 0.05, seed 1: these sources differ from theirs") {
+		t.Errorf("another seed: exit %d, the line does not say the sources differ\n%s%s", code, stdout, stderr)
+	}
+	if code, stdout, stderr = demo(jan.AddDate(0, 0, -2)); code == 0 || !strings.Contains(stderr, "a night cannot go back in time") || strings.Contains(stdout, "generated") {
+		t.Errorf("a demo night back in time: exit %d, stdout %q, stderr %q; want the refusal before generating", code, stdout, stderr)
 	}
 }
 
@@ -302,10 +328,10 @@ func TestDemoAnchor(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, first, err := anchorFor(tt.first, tt.asOf)
-			if err != nil || !got.Equal(tt.want) || first != tt.wantFirst {
-				t.Errorf("anchorFor(%s, %s) = %s, %v, %v; want %s, %v", tt.first.Format(time.DateOnly), tt.asOf.Format(time.DateOnly),
-					got.Format(time.DateOnly), first, err, tt.want.Format(time.DateOnly), tt.wantFirst)
+			got, first := anchorFor(tt.first, tt.asOf)
+			if !got.Equal(tt.want) || first != tt.wantFirst {
+				t.Errorf("anchorFor(%s, %s) = %s, %v; want %s, %v", tt.first.Format(time.DateOnly), tt.asOf.Format(time.DateOnly),
+					got.Format(time.DateOnly), first, tt.want.Format(time.DateOnly), tt.wantFirst)
 			}
 		})
 	}

@@ -3,13 +3,17 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"github.com/dvpsau/vpsau/internal/store"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -34,6 +38,7 @@ func runCmd(ctx context.Context, e env, args []string) error {
 	scale := fs.Float64("scale", 1, "with --demo: generator scale (1 = Norway)")
 	seed := fs.Int64("seed", 1, "with --demo: generator seed")
 	accept := fs.Bool("accept-mass-change", false, "publish even if a source or receiver shrinks by more than the guard allows")
+	earlier := fs.Bool("accept-earlier-date", false, "run a business date before the last successful run's (the way back after a mistyped date in the future)")
 	replay := fs.String("replay", "", "load the raw payload folder of an earlier run instead of fetching")
 	quiet := fs.Bool("quiet", false, "print nothing but errors")
 	if err := parse(fs, args); err != nil {
@@ -63,7 +68,7 @@ func runCmd(ctx context.Context, e env, args []string) error {
 		}
 	}
 	opt := nightlyOptions(e, cfg, date, "manual", slog.New(slog.DiscardHandler))
-	opt.Inbox, opt.Replay, opt.Guard.Accept = *inbox, *replay, *accept
+	opt.Inbox, opt.Replay, opt.Guard.Accept, opt.Backwards = *inbox, *replay, *accept, *earlier
 	var w io.Writer = e.stdout
 	if *quiet {
 		w = io.Discard
@@ -249,14 +254,25 @@ func progressBar(w io.Writer, now func() time.Time) func(string) {
 }
 
 // demoSources generates the demo's inbox, serves it from fake source servers on
-// loopback and points opt at them; stop ends them and removes the inbox. The sources
-// are generated as of the database's first demo night while that night's subsidy
-// files still decide coverage (through the year after it): the generator draws every
-// date relative to the day it generates for, so sources made a day later would look
-// like a source that replaced all its courses and reservations, which the mass-change
-// guard refuses. So a demo run again on a later day sees the same sources a day later.
+// loopback and points opt at them; stop ends them and removes the inbox. The generator
+// draws every date relative to the day it generates for, so sources generated a day
+// later would look like sources that replaced all their courses and reservations, which
+// the mass-change guard refuses. So the demo's sources are generated as of the day its
+// last successful night in this database recorded (in the run's origin), as long as
+// they hold the subsidy year the night needs (demoAnchor): run again on a later day, the
+// demo sees the same sources a day later.
 func demoSources(ctx context.Context, e env, d *store.DB, opt *nightly.Options, w io.Writer, scale float64, seed int64) (stop func(), err error) {
-	gen, first, err := demoAnchor(ctx, d, opt.AsOf)
+	c, err := d.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	if !opt.Backwards { // before generating: a night that cannot run need not wait for its data
+		if err := nightly.CheckForward(ctx, c, opt.AsOf); err != nil {
+			return nil, fmt.Errorf("%w; nothing was published", err)
+		}
+	}
+	a, err := demoAnchor(ctx, c, opt.AsOf)
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w; nothing was published", err)
 	}
@@ -268,14 +284,19 @@ func demoSources(ctx context.Context, e env, d *store.DB, opt *nightly.Options, 
 		opt.Progress("generate")
 	}
 	t0 := time.Now()
-	gs, err := generate.Inbox(dir, generate.Config{Scale: scale, Seed: seed, AsOf: gen, BadShare: 0.001})
+	gs, err := generate.Inbox(dir, generate.Config{Scale: scale, Seed: seed, AsOf: a.day, BadShare: 0.001})
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("demo: generate: %w; nothing was published", err)
 	}
-	as := "as of " + gen.Format(time.DateOnly)
-	if first {
-		as += ", the demo's first night in this database"
+	as := "as of " + a.day.Format(time.DateOnly)
+	switch {
+	case a.earlier && !math.IsNaN(a.scale) && (a.scale != scale || a.seed != seed):
+		as += fmt.Sprintf(", like the demo's earlier nights here, but those had scale %g, seed %d: these sources differ from theirs", a.scale, a.seed)
+	case a.earlier:
+		as += ", the sources of the demo's earlier nights in this database"
+	case a.expired:
+		as += ", new sources: the demo's earlier ones lack the subsidy year this night needs (the mass-change guard may refuse this night once)"
 	}
 	fmt.Fprintf(w, "demo: generated %d rows (scale %g, seed %d, %s) in %s; serving them from fake source servers on loopback\n",
 		sumRows(gs.Files), scale, seed, as, time.Since(t0).Round(time.Millisecond))
@@ -288,35 +309,64 @@ func demoSources(ctx context.Context, e env, d *store.DB, opt *nightly.Options, 
 	for sys, u := range set.URLs {
 		opt.Sources[sys] = fetch.Config{BaseURL: u, ClientID: "vpsau-demo", ClientSecret: "demo-secret"}
 	}
+	opt.OriginNote = fmt.Sprintf("demo sources as of %s, scale %g, seed %d", a.day.Format(time.DateOnly), scale, seed)
 	return func() { set.Close(); os.RemoveAll(dir) }, nil
 }
 
-// demoAnchor is the day the demo's sources are generated for: the business date of the
-// database's first successful demo night when there is one, not after asOf, whose
-// sources still hold the subsidy year asOf needs (the year before asOf; the generator
-// publishes a year's file from 10 April); otherwise asOf itself. first reports the
-// former.
-func demoAnchor(ctx context.Context, d *store.DB, asOf time.Time) (day time.Time, first bool, err error) {
-	var at sql.NullTime
-	if err := d.SQL().QueryRowContext(ctx, `SELECT min(business_date) FROM ops.run
-		WHERE trigger = 'demo' AND status = 'succeeded'`).Scan(&at); err != nil {
-		return time.Time{}, false, err
-	}
-	if !at.Valid {
-		return asOf, false, nil
-	}
-	a := at.Time
-	return anchorFor(time.Date(a.Year(), a.Month(), a.Day(), 0, 0, 0, 0, asOf.Location()), asOf)
+// anchor is the day the demo's sources are generated for, and what the demo recorded.
+type anchor struct {
+	day     time.Time
+	earlier bool    // the day the demo's last successful night recorded
+	expired bool    // there was one, but its sources lack the subsidy year needed
+	scale   float64 // the recorded generator's scale and seed, when earlier (NaN: not recorded)
+	seed    int64
 }
 
-// anchorFor is demoAnchor's rule for a first demo night on day first.
-func anchorFor(first, asOf time.Time) (time.Time, bool, error) {
-	published := first.Year() - 1
-	if !first.Before(time.Date(first.Year(), time.April, 10, 0, 0, 0, 0, first.Location())) {
-		published = first.Year()
+// demoNote matches what a demo night records in its origin (nightly.Options.OriginNote).
+var demoNote = regexp.MustCompile(`demo sources as of (\d{4}-\d{2}-\d{2}), scale ([^,]+), seed (-?\d+)`)
+
+// demoAnchor is the day the demo's sources are generated for: the day recorded by the
+// last successful demo night of the database (for a demo night before the day was
+// recorded, its business date), as long as its sources hold the subsidy year asOf needs;
+// otherwise asOf itself, which this night then records for the nights after it.
+func demoAnchor(ctx context.Context, c *store.Conn, asOf time.Time) (anchor, error) {
+	var origin sql.NullString
+	var date time.Time
+	err := c.QueryRow(ctx, `SELECT origin, business_date FROM ops.run WHERE trigger = 'demo' AND status = 'succeeded'
+		ORDER BY run_id DESC LIMIT 1`).Scan(&origin, &date)
+	if errors.Is(err, sql.ErrNoRows) {
+		return anchor{day: asOf}, nil
 	}
-	if first.After(asOf) || asOf.Year()-1 > published {
-		return asOf, false, nil
+	if err != nil {
+		return anchor{}, err
 	}
-	return first, true, nil
+	a := anchor{day: time.Date(date.Year(), date.Month(), date.Day(), 0, 0, 0, 0, asOf.Location()), scale: math.NaN()}
+	if m := demoNote.FindStringSubmatch(origin.String); m != nil {
+		d, err1 := time.ParseInLocation(time.DateOnly, m[1], asOf.Location())
+		sc, err2 := strconv.ParseFloat(m[2], 64)
+		sd, err3 := strconv.ParseInt(m[3], 10, 64)
+		if err1 == nil && err2 == nil && err3 == nil {
+			a.day, a.scale, a.seed = d, sc, sd
+		}
+	}
+	day, ok := anchorFor(a.day, asOf)
+	if !ok {
+		return anchor{day: asOf, expired: true}, nil
+	}
+	a.day, a.earlier = day, true
+	return a, nil
+}
+
+// anchorFor is demoAnchor's rule for sources generated as of day: they serve asOf when
+// day is not after it and they hold the subsidy year asOf needs (the year before asOf;
+// the generator publishes a year's file from 10 April).
+func anchorFor(day, asOf time.Time) (time.Time, bool) {
+	published := day.Year() - 1
+	if !day.Before(time.Date(day.Year(), time.April, 10, 0, 0, 0, 0, day.Location())) {
+		published = day.Year()
+	}
+	if day.After(asOf) || asOf.Year()-1 > published {
+		return asOf, false
+	}
+	return day, true
 }

@@ -49,13 +49,19 @@ type Options struct {
 	Inbox   string                  // file-drop folder; empty = the HTTP sources
 	Sources map[string]fetch.Config // HTTP sources by system name
 	Replay  string                  // a raw folder of an earlier run to load instead of fetching
-	Out     string                  // where exports and rejects are published
-	RawRoot string                  // where raw payloads are kept, one folder per run
-	RawKeep time.Duration           // raw payloads older than this are removed after a successful run; 0 = kept
-	Rules   rules.Params
-	Outputs map[string][]exports.FileSpec // formats per receiver; missing = the receiver's defaults
-	XLSX    exports.XLSXOptions
-	Guard   Guard
+	// Backwards lets the business date go before the last successful run's (ErrBackwards):
+	// the way back to today after a night run with a mistyped date in the future.
+	Backwards bool
+	// OriginNote is added to the run's origin in the ledger (the demo records there the
+	// day its sources were generated for).
+	OriginNote string
+	Out        string        // where exports and rejects are published
+	RawRoot    string        // where raw payloads are kept, one folder per run
+	RawKeep    time.Duration // raw payloads older than this are removed after a successful run; 0 = kept
+	Rules      rules.Params
+	Outputs    map[string][]exports.FileSpec // formats per receiver; missing = the receiver's defaults
+	XLSX       exports.XLSXOptions
+	Guard      Guard
 	// Fallback allows, per source system, a run to use the system's last landed snapshot
 	// when fetching fails, if it is younger than the given age (missing = fail the run).
 	Fallback map[string]time.Duration
@@ -128,6 +134,20 @@ type Summary struct {
 // ErrBackwards reports a run whose business date is before the last successful run's.
 var ErrBackwards = errors.New("a night cannot go back in time")
 
+// CheckForward returns ErrBackwards, with both dates, when asOf is before the business
+// date of the last successful run.
+func CheckForward(ctx context.Context, c *store.Conn, asOf time.Time) error {
+	var last sql.NullTime
+	if err := c.QueryRow(ctx, `SELECT max(business_date) FROM ops.run WHERE status = 'succeeded'`).Scan(&last); err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	if y, m, d := asOf.Date(); last.Valid && time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Before(last.Time) {
+		return fmt.Errorf("%w: business date %s is before %s, the last successful run's; run a later date, or an earlier one on a database of its own (--accept-earlier-date runs it here)",
+			ErrBackwards, asOf.Format(time.DateOnly), last.Time.Format(time.DateOnly))
+	}
+	return nil
+}
+
 // Run performs one nightly run on db. Its business date may repeat the last successful
 // run's but not go before it (ErrBackwards).
 func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error) {
@@ -170,6 +190,9 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 			origin += " " + sys + "=" + opt.Sources[sys].BaseURL
 		}
 	}
+	if opt.OriginNote != "" {
+		origin += " (" + opt.OriginNote + ")"
+	}
 	sum.Origin = origin
 	// The caller holds the run lock: a run still marked running was killed. Its
 	// transaction never committed (or, killed while publishing, the next export repeats
@@ -189,13 +212,8 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 	// A night never goes back: the history already holds the later night's sources, whose
 	// events after the earlier day would count as kept versions (a reject keeps its key's
 	// last good version), and receivers hold the later state.
-	var last sql.NullTime
-	if err := c.QueryRow(ctx, `SELECT max(business_date) FROM ops.run WHERE status = 'succeeded'`).Scan(&last); err != nil {
-		return sum, fmt.Errorf("ledger: %w", err)
-	}
-	if y, m, d := opt.AsOf.Date(); last.Valid && time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Before(last.Time) {
-		return sum, fmt.Errorf("%w: business date %s is before %s, the last successful run's; run a later date, or an earlier one on a database of its own",
-			ErrBackwards, opt.AsOf.Format(time.DateOnly), last.Time.Format(time.DateOnly))
+	if err := CheckForward(ctx, c, opt.AsOf); err != nil && !opt.Backwards {
+		return sum, err
 	}
 	if err := c.QueryRow(ctx, `INSERT INTO ops.run (run_id, trigger, business_date, started, status, origin)
 		SELECT coalesce(max(run_id), 0) + 1, ?, ?, ?, 'running', ? FROM ops.run RETURNING run_id`,

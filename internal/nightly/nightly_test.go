@@ -147,10 +147,11 @@ func TestExportSideBySide(t *testing.T) {
 func TestNoGoingBack(t *testing.T) {
 	db := openDB(t)
 	out, raw := t.TempDir(), filepath.Join(t.TempDir(), "raw")
+	backwards := false
 	night := func(y int, m time.Month, d int, inbox string) (Summary, error) {
 		return Run(context.Background(), db, Options{
 			AsOf: time.Date(y, m, d, 0, 0, 0, 0, time.UTC), Inbox: inbox, Out: out, RawRoot: raw,
-			Rules: rules.Defaults(), Guard: DefaultGuard,
+			Rules: rules.Defaults(), Guard: DefaultGuard, Backwards: backwards,
 		})
 	}
 	const inbox = "../../testdata/one-night/inbox"
@@ -169,8 +170,10 @@ func TestNoGoingBack(t *testing.T) {
 		{"a later day", 2027, 1, 6, false},
 		{"an earlier day", 2027, 1, 4, true},
 		{"a later day after the refusal", 2027, 1, 7, false},
+		{"an earlier day when told to (--accept-earlier-date)", 2027, 1, 5, false},
 	}
 	for _, s := range steps {
+		backwards = strings.Contains(s.name, "when told to")
 		sum, err := night(s.y, s.m, s.d, inbox)
 		switch {
 		case s.wantErr && !errors.Is(err, ErrBackwards):
