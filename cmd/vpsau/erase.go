@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dvpsau/vpsau/internal/nightly"
 	"github.com/dvpsau/vpsau/internal/store"
 )
 
@@ -25,9 +26,13 @@ var erased = map[string][]struct {
 	},
 }
 
+// rejectEntity is the entity (ops.reject.entity) whose rejected rows carry the person's
+// name, phone and e-mail.
+var rejectEntity = map[string]string{"produsentnr": "producers", "vet_id": "vets"}
+
 func eraseCmd(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "erase", "(--produsentnr N | --vet-id N) --reason TEXT [--config FILE] [--db FILE]")
-	cf := commonFlags(fs, false)
+	fs := newFlags(e, "erase", "(--produsentnr N | --vet-id N) --reason TEXT [--config FILE] [--db FILE] [--out DIR]")
+	cf := commonFlags(fs, true)
 	prod := fs.String("produsentnr", "", "the producer whose name, phone and e-mail are erased")
 	vet := fs.String("vet-id", "", "the vet whose name, phone and e-mail are erased")
 	reason := fs.String("reason", "", "why (kept in ops.erasure)")
@@ -48,8 +53,21 @@ func eraseCmd(ctx context.Context, e env, args []string) error {
 	var total int64
 	err = withLockedDB(ctx, e, cfg, func(d *store.DB) error {
 		var err error
-		if total, err = erase(ctx, d, kind, id, *reason, e.now()); err != nil {
+		var runs []int64
+		if total, runs, err = erase(ctx, d, kind, id, *reason, e.now()); err != nil {
 			return err
+		}
+		// The rejects files of the runs that rejected the person's rows are written again
+		// from the erased rows.
+		c, err := d.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		for _, run := range runs {
+			if err := nightly.RewriteRejects(ctx, c, cfg.Out, run); err != nil {
+				return fmt.Errorf("%s %s: erased in %d stored versions, but the rejects file of run %d still holds them: %w (run the erase again)", kind, id, total, run, err)
+			}
 		}
 		// The erased values are still in the file's freed blocks, and so in any byte copy
 		// of it: the file is rewritten without them.
@@ -65,7 +83,7 @@ func eraseCmd(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%s %s: name, phone and e-mail erased in %d stored versions, and the database file rewritten without them; statuses and deadlines are kept. "+
+	fmt.Fprintf(e.stdout, "%s %s: name, phone and e-mail erased in %d stored versions (rejected values too, in the database and in the rejects files), and the database file rewritten without them; statuses and deadlines are kept. "+
 		"The sources still hold them: ask them to erase too, or the next run loads them again. Raw payloads keep them until they expire (raw_keep_days).\n",
 		kind, id, total)
 	return nil
@@ -73,10 +91,10 @@ func eraseCmd(ctx context.Context, e env, args []string) error {
 
 // erase replaces the person's identifying columns in every stored version and records the
 // erasure, in one transaction; it returns how many versions changed.
-func erase(ctx context.Context, d *store.DB, kind, id, reason string, now time.Time) (total int64, err error) {
+func erase(ctx context.Context, d *store.DB, kind, id, reason string, now time.Time) (total int64, runs []int64, err error) {
 	c, err := d.Conn(ctx)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	defer c.Close()
 	err = c.InTx(ctx, func() error {
@@ -91,8 +109,29 @@ func erase(ctx context.Context, d *store.DB, kind, id, reason string, now time.T
 			}
 			total += n
 		}
+		// The values of the person's rejected rows: a malformed phone number is still
+		// theirs. Found by the row's key (ops.reject.rkey, kept since migration 027).
+		const theirs = `entity = ? AND rkey = ? AND field IN ('navn', 'telefon', 'epost') AND value IS NOT NULL`
+		rows, err := c.Query(ctx, `SELECT DISTINCT run_id FROM ops.reject WHERE `+theirs+` ORDER BY run_id`, rejectEntity[kind], id)
+		if err != nil {
+			return fmt.Errorf("erase ops.reject: %w", err)
+		}
+		for rows.Next() {
+			var r int64
+			if err := rows.Scan(&r); err != nil {
+				rows.Close()
+				return err
+			}
+			runs = append(runs, r)
+		}
+		rows.Close()
+		n, err := c.ExecCount(ctx, `UPDATE ops.reject SET value = '(slettet)' WHERE `+theirs, rejectEntity[kind], id)
+		if err != nil {
+			return fmt.Errorf("erase ops.reject: %w", err)
+		}
+		total += n
 		return c.Exec(ctx, `INSERT INTO ops.erasure (erased, subject_kind, subject, reason, versions) VALUES (?, ?, ?, ?, ?)`,
 			now, kind, id, reason, total)
 	})
-	return total, err
+	return total, runs, err
 }

@@ -749,6 +749,25 @@ func TestBackupRestoreErase(t *testing.T) {
 		t.Errorf("dhp after restore:\n%s", got)
 	}
 
+	// A night whose row of the producer is rejected for its phone number: the rejected
+	// value is the producer's too.
+	n3 := filepath.Join(dir, "night3")
+	copyDir(t, "../../testdata/nights/night2/inbox", n3)
+	prods, err := os.ReadFile(filepath.Join(n3, "producers.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const badPhone = "4000-PRIVAT-77"
+	prods = bytes.Replace(prods, []byte("Eksempel 4,91234567,"), []byte("Eksempel 4,"+badPhone+","), 1)
+	if err := os.WriteFile(filepath.Join(n3, "producers.csv"), prods, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	step(night1.AddDate(0, 1, 2), "run", "--inbox", n3, "--as-of", "2027-02-05", "--db", db, "--out", out)
+	if q := step(night1.AddDate(0, 1, 2), "query", "--db", db, "--format", "csv",
+		"SELECT rkey, field, value FROM ops.reject WHERE entity = 'producers' AND value = '"+badPhone+"'"); q != "rkey,field,value\n3000000004,telefon,"+badPhone+"\n" {
+		t.Fatalf("the rejected phone number: %q", q)
+	}
+
 	// The erased e-mail address is gone from the database file's bytes too, not only from
 	// its tables: erase rewrites the file without the freed blocks that held it (else a
 	// backup or an analyst copy made from the file's bytes would carry it).
@@ -756,7 +775,19 @@ func TestBackupRestoreErase(t *testing.T) {
 	if b, err := os.ReadFile(db); err != nil || !bytes.Contains(b, []byte(email)) {
 		t.Fatalf("the database file does not hold %s before the erasure (%v): the test shows nothing", email, err)
 	}
-	msg := step(night1.AddDate(0, 2, 0), "erase", "--produsentnr", "3000000004", "--reason", "request 2027-03-01", "--db", db)
+	rejectsHold := func() bool {
+		files, _ := filepath.Glob(filepath.Join(out, "rejects", "run-*.csv"))
+		for _, f := range files {
+			if b, err := os.ReadFile(f); err == nil && bytes.Contains(b, []byte(badPhone)) {
+				return true
+			}
+		}
+		return false
+	}
+	if !rejectsHold() {
+		t.Fatalf("no rejects file holds %s before the erasure: the test shows nothing", badPhone)
+	}
+	msg := step(night1.AddDate(0, 2, 0), "erase", "--produsentnr", "3000000004", "--reason", "request 2027-03-01", "--db", db, "--out", out)
 	if !strings.Contains(msg, "erased in") {
 		t.Errorf("erase said %q", msg)
 	}
@@ -770,9 +801,16 @@ func TestBackupRestoreErase(t *testing.T) {
 		"SELECT (SELECT count(*) FROM src.producer WHERE produsentnr = '3000000004' AND (navn <> '(slettet)' OR telefon <> '(slettet)' OR epost <> '(slettet)')) AS left_, "+
 			"(SELECT count(*) FROM rcv.varsler WHERE produsentnr = '3000000004' AND adresse <> '(slettet)') AS addresses, "+
 			"(SELECT status FROM model.status WHERE produsentnr = '3000000004') AS status, "+
-			"(SELECT count(*) FROM ops.erasure WHERE compacted IS NULL) AS uncompacted")
-	if q != "left_,addresses,status,uncompacted\n0,0,INNRULLERT,0\n" {
+			"(SELECT count(*) FROM ops.erasure WHERE compacted IS NULL) AS uncompacted, "+
+			"(SELECT string_agg(value, ' ') FROM ops.reject WHERE rkey = '3000000004') AS rejected")
+	if q != "left_,addresses,status,uncompacted,rejected\n0,0,INNRULLERT,0,(slettet)\n" {
 		t.Errorf("after erasure: %q", q)
+	}
+	if b, err := os.ReadFile(db); err != nil || bytes.Contains(b, []byte(badPhone)) {
+		t.Errorf("the database file still holds the rejected %s after the erasure (%v)", badPhone, err)
+	}
+	if rejectsHold() {
+		t.Errorf("a rejects file still holds %s after the erasure", badPhone)
 	}
 }
 

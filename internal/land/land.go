@@ -183,7 +183,7 @@ func Stage(ctx context.Context, c *store.Conn, p *Parsed) (*Staged, error) {
 	if err := c.Exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS
 		SELECT rkey, %s, ''::VARCHAR AS _file, 0::BIGINT AS _line, 0::BIGINT AS _ord
 		FROM %s LIMIT 0;
-		CREATE OR REPLACE TEMP TABLE %s (file VARCHAR, line BIGINT, field VARCHAR, value VARCHAR, reason VARCHAR);
+		CREATE OR REPLACE TEMP TABLE %s (file VARCHAR, line BIGINT, field VARCHAR, value VARCHAR, reason VARCHAR, rkey VARCHAR);
 		CREATE OR REPLACE TEMP TABLE %s (rkey VARCHAR, pattern VARCHAR)`,
 		stageTable(e), strings.Join(cols, ", "), e.Table, rejectTable(e), keepTable(e))); err != nil {
 		return nil, fmt.Errorf("stage %s: %w", e.Name, err)
@@ -470,8 +470,8 @@ func (s *Staged) Historise(ctx context.Context, c *store.Conn, opt Options) (Res
 		}
 	}
 	res.Rejected = p.rejectedRows + nyears + ndup
-	if err := c.Exec(ctx, `INSERT INTO ops.reject (run_id, src_system, entity, file, line, field, value, reason)
-		SELECT $1, $2, $3, file, line, field, value, reason FROM temp.`+rejectTable(e), opt.RunID, e.System, e.Name); err != nil {
+	if err := c.Exec(ctx, `INSERT INTO ops.reject (run_id, src_system, entity, file, line, field, value, reason, rkey)
+		SELECT $1, $2, $3, file, line, field, value, reason, rkey FROM temp.`+rejectTable(e), opt.RunID, e.System, e.Name); err != nil {
 		return res, fmt.Errorf("rejects %s: %w", e.Name, err)
 	}
 
@@ -508,6 +508,7 @@ func (s *Staged) Historise(ctx context.Context, c *store.Conn, opt Options) (Res
 type reject struct {
 	file, field, value, reason string
 	line                       int64
+	rkey                       string // the row's key, "" when it could not be read
 }
 
 // appendRejects appends rs to the entity's temp table of rejects (rejectTable).
@@ -517,12 +518,15 @@ func appendRejects(ctx context.Context, c *store.Conn, e *contract.Entity, rs []
 	}
 	return c.Append(ctx, "temp", rejectTable(e), func(a *store.Appender) error {
 		for _, r := range rs {
-			var field, value any
+			var field, value, rkey any
 			if r.field != "" {
 				field = r.field
 				value = r.value
 			}
-			if err := a.AppendRow(r.file, r.line, field, value, r.reason); err != nil {
+			if r.rkey != "" {
+				rkey = r.rkey
+			}
+			if err := a.AppendRow(r.file, r.line, field, value, r.reason, rkey); err != nil {
 				return err
 			}
 		}
@@ -619,8 +623,12 @@ func (p *Parsed) parse(rawDir string, asOf time.Time, arrived *Arrived) {
 			key, keyOK := pr.Key(probs)
 			if len(probs) > 0 {
 				p.rejectedRows++
+				var rkey string
+				if keyOK {
+					rkey = key
+				}
 				for _, x := range probs {
-					p.rejects = append(p.rejects, reject{file: pl.Name, line: line, field: x.Field, value: x.Value, reason: x.Reason})
+					p.rejects = append(p.rejects, reject{file: pl.Name, line: line, field: x.Field, value: x.Value, reason: x.Reason, rkey: rkey})
 				}
 				if keyOK {
 					p.keepKeys = append(p.keepKeys, key)
@@ -918,9 +926,9 @@ func otherYears(ctx context.Context, c *store.Conn, stage, rejects, keep string)
 	if err := c.QueryRow(ctx, `SELECT coalesce(sum(n), 0) FROM _year`).Scan(&n); err != nil || n == 0 {
 		return 0, err
 	}
-	if err := c.Exec(ctx, fmt.Sprintf(`INSERT INTO %[1]s (file, line, field, value, reason)
+	if err := c.Exec(ctx, fmt.Sprintf(`INSERT INTO %[1]s (file, line, field, value, reason, rkey)
 		SELECT s._file, s._line, 'soeknads_aar', s.aar::VARCHAR,
-		       'application year ' || s.aar || ' in a file of year ' || y.file_aar || ' (a year''s file replaces that year)'
+		       'application year ' || s.aar || ' in a file of year ' || y.file_aar || ' (a year''s file replaces that year)', s.rkey
 		FROM %[2]s s JOIN _year y ON y._file = s._file AND y.aar = s.aar ORDER BY s._ord;
 		INSERT INTO %[3]s (rkey) SELECT s.rkey FROM %[2]s s JOIN _year y ON y._file = s._file AND y.aar = s.aar;
 		DELETE FROM %[2]s s USING _year y WHERE y._file = s._file AND y.aar = s.aar`, rejects, stage, keep)); err != nil {
@@ -967,6 +975,7 @@ func duplicates(ctx context.Context, c *store.Conn, e *contract.Entity, stage st
 		if err := dups.Scan(&r.file, &r.line, &r.value, &first); err != nil {
 			return 0, err
 		}
+		r.rkey = r.value
 		r.reason = "duplicate key (first on " + first + ")"
 		*rejects = append(*rejects, r)
 		n++

@@ -63,6 +63,12 @@ func PublishAnalystCopy(ctx context.Context, c *store.Conn, a AnalystCopy, now t
 					return err
 				}
 			}
+			// A rejected name, phone or e-mail is still the person's: the rejects hold it
+			// as the value that failed.
+			if err := c.Exec(ctx, `UPDATE `+copy+`.ops.reject SET value = 'avvist-' || left(sha256(? || value), 12)
+				WHERE entity IN ('producers', 'vets') AND field IN ('navn', 'telefon', 'epost') AND value IS NOT NULL`, salt); err != nil {
+				return err
+			}
 		}
 		// The copy is made once everything else has succeeded: the run it comes from is
 		// recorded there as succeeded.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dvpsau/vpsau/internal/files"
 	"github.com/dvpsau/vpsau/internal/rules"
 	"github.com/dvpsau/vpsau/internal/store"
 )
@@ -210,5 +211,53 @@ func TestAnalystCopyWay(t *testing.T) {
 				t.Errorf("the copy's file lacks %s: the test shows nothing", email)
 			}
 		})
+	}
+}
+
+// TestPseudonymisedRejects: a pseudonymised copy replaces a rejected name too (the value
+// that failed is still the person's); the database itself keeps it for the operators.
+func TestPseudonymisedRejects(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	inbox := filepath.Join(dir, "inbox")
+	if err := files.CopyTree("../../testdata/one-night/inbox", inbox); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile("../../testdata/badinput/nul-and-newlines/inbox/producers.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(inbox, "producers.csv"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	copyPath := filepath.Join(dir, "vpsau-analyst.duckdb")
+	db, err := store.Open(ctx, filepath.Join(dir, "vpsau.duckdb"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := Run(ctx, db, Options{AsOf: time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC), Inbox: inbox, Out: filepath.Join(dir, "out"),
+		RawRoot: filepath.Join(dir, "raw"), Rules: rules.Defaults(), Guard: DefaultGuard,
+		Analyst: AnalystCopy{Path: copyPath, Pseudonymise: true, Salt: "test"}}); err != nil {
+		t.Fatal(err)
+	}
+	value := func(d *store.DB) string {
+		t.Helper()
+		var v string
+		if err := d.SQL().QueryRow(`SELECT value FROM ops.reject WHERE entity = 'producers' AND field = 'navn' AND rkey = '3000000004'`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if got := value(db); got != `Fi\x00re` { // shown printably
+		t.Fatalf("the database's rejected name = %q, want it kept", got)
+	}
+	ro, err := store.Open(ctx, copyPath, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if got := value(ro); !strings.HasPrefix(got, "avvist-") {
+		t.Errorf("the copy's rejected name = %q, want a pseudonym", got)
 	}
 }

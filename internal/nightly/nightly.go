@@ -736,6 +736,23 @@ func (r stagedRejects) publish() error {
 	return nil
 }
 
+// RewriteRejects writes run runID's rejects file in <out>/rejects again from ops.reject,
+// by one rename, when it is there (vpsau erase: the file must not keep what was erased).
+func RewriteRejects(ctx context.Context, c *store.Conn, out string, runID int64) error {
+	if _, err := os.Stat(filepath.Join(out, "rejects", fmt.Sprintf("run-%06d.csv", runID))); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	r, err := stageRejects(ctx, c, out, runID, nil)
+	if err != nil {
+		return err
+	}
+	if err := r.publish(); err != nil {
+		os.Remove(r.tmp)
+		return err
+	}
+	return files.Sync(filepath.Join(out, "rejects"))
+}
+
 // sweepRejects removes the rejects files a killed run left half-written.
 func sweepRejects(out string) error {
 	if err := files.RemoveLeftovers(filepath.Join(out, "rejects"), rejectsTmp); err != nil {
