@@ -47,7 +47,7 @@ type Result struct {
 	Read           int64 // data rows read
 	Accepted       int64 // rows staged (after duplicates)
 	Rejected       int64 // rows rejected
-	Before, After  int64 // current rows in scope before and after
+	Before, After  int64 // current rows in scope before (the subsidy: of the years delivered), all current rows after
 	Diff           history.Diff
 }
 
@@ -498,6 +498,11 @@ func (s *Staged) Historise(ctx context.Context, c *store.Conn, opt Options) (Res
 	}
 	res.Diff = d
 	res.After = res.Before - d.Deleted + d.New
+	if spec.Scope != "" { // the years not delivered keep their rows, current too
+		if err := c.QueryRow(ctx, `SELECT count(*) FROM `+e.Table+` WHERE sys_bis IS NULL`).Scan(&res.After); err != nil {
+			return res, fmt.Errorf("count %s: %w", e.Name, err)
+		}
+	}
 	if opt.MaxShrink > 0 && !opt.AcceptMassChange && res.Before > 0 && float64(d.Deleted) > opt.MaxShrink*float64(res.Before) {
 		return res, fmt.Errorf("%w: %s/%s would delete %d of %d rows (%.1f %% > %.0f %% allowed); check the delivery, or rerun with --accept-mass-change",
 			ErrMassChange, e.System, e.Name, d.Deleted, res.Before, 100*float64(d.Deleted)/float64(res.Before), 100*opt.MaxShrink)

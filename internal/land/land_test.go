@@ -900,6 +900,10 @@ func TestSubsidyYearPerFile(t *testing.T) {
 			if current != n.wantCurrent {
 				t.Errorf("current %s, want %s", current, n.wantCurrent)
 			}
+			// The ledger's count of current rows holds the years not delivered too.
+			if want := int64(len(strings.Fields(n.wantCurrent))); res.After != want {
+				t.Errorf("After = %d, want %d (every current row)", res.After, want)
+			}
 		})
 	}
 }

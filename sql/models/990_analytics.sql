@@ -429,7 +429,7 @@ COMMENT ON COLUMN analytics.run_source.rows_rejected IS 'Rows rejected.';
 COMMENT ON COLUMN analytics.run_source.rows_new IS 'Keys new in the history.';
 COMMENT ON COLUMN analytics.run_source.rows_changed IS 'Keys with a new version.';
 COMMENT ON COLUMN analytics.run_source.rows_deleted IS 'Keys cancelled (absent from the snapshot).';
-COMMENT ON COLUMN analytics.run_source.current_rows IS 'Current rows after the run.';
+COMMENT ON COLUMN analytics.run_source.current_rows IS 'Current rows after the run (all of the entity''s: for the subsidy also the years not delivered that night).';
 
 -- Receivers' transfers -------------------------------------------------------------------------------
 
