@@ -11,6 +11,8 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -479,8 +481,13 @@ func (s *Staged) Historise(ctx context.Context, c *store.Conn, opt Options) (Res
 		KeepPatterns: len(p.keepPatterns) > 0, KeepAll: p.keepPatterns[contract.AnyKey]}
 	if e.Name == "subsidy" {
 		// A year's file replaces that year; a year without a file keeps what it had (rows
-		// of another year in a file are rejects: otherYears).
+		// of another year in a file are rejects: otherYears). A file named for its year
+		// with no rows is that year's empty snapshot (PRODUCT.md: a header-only file is
+		// one), which the guard then weighs like any shrink.
 		spec.Scope = "t.aar IN (SELECT aar FROM " + stage + ")"
+		if empty := emptyYears(p.payloads, p.readFrom); len(empty) > 0 {
+			spec.Scope = "(" + spec.Scope + " OR t.aar IN (" + strings.Join(empty, ", ") + "))"
+		}
 	}
 	scope := "TRUE"
 	if spec.Scope != "" {
@@ -561,6 +568,10 @@ type Parsed struct {
 	// when there would be more than maxKeepPatterns.
 	keepPatterns       map[string]bool
 	read, rejectedRows int64
+	// readFrom counts the records read from each payload: a subsidy file named for its
+	// year (YYYY.csv, or the pages of http/subsidy/YYYY/) that holds none is that year's
+	// empty snapshot.
+	readFrom map[string]int64
 	// flagged are the keys of accepted rows that the filter may have seen before: every
 	// duplicated key is among them (with a few that are not duplicated).
 	flagged []string
@@ -578,7 +589,7 @@ func Start(rawDir string, e *contract.Entity, asOf time.Time) *Parsed {
 
 // start is Start, taking the pages that arrived holds from there.
 func start(rawDir string, e *contract.Entity, asOf time.Time, arrived *Arrived) *Parsed {
-	p := &Parsed{e: e, batches: make(chan [][]any, aheadRows/batchRows), stop: make(chan struct{})}
+	p := &Parsed{e: e, batches: make(chan [][]any, aheadRows/batchRows), stop: make(chan struct{}), readFrom: map[string]int64{}}
 	if p.payloads, p.err = Payloads(rawDir, e); p.err != nil {
 		close(p.batches)
 		return p
@@ -617,6 +628,7 @@ func (p *Parsed) parse(rawDir string, asOf time.Time, arrived *Arrived) {
 	for _, pl := range p.payloads {
 		row := func(pr *contract.Parser, line int64, raw []string, rowErr error) error {
 			p.read++
+			p.readFrom[pl.Name]++
 			ord++
 			if rowErr != nil {
 				p.rejects = append(p.rejects, reject{file: pl.Name, line: line, reason: rowErr.Error()})
@@ -899,6 +911,32 @@ func (r *pageReader) columnsPresent(items *fetch.Columns) error {
 		return fmt.Errorf("%w: %s (no item of the page has it)", contract.ErrMissingColumn, strings.Join(missing, ", "))
 	}
 	return nil
+}
+
+// yearNamed matches a subsidy payload named for its year: subsidy/YYYY.csv, or a page of
+// http/subsidy/YYYY/.
+var yearNamed = regexp.MustCompile(`^(?:subsidy/(\d{4})\.csv|http/subsidy/(\d{4})/[^/]+)$`)
+
+// emptyYears lists the years (as SQL numbers) whose payloads, named for the year, hold no
+// record at all: a header-only YYYY.csv, or a year whose every page over HTTP is empty.
+func emptyYears(payloads []Payload, readFrom map[string]int64) []string {
+	records := map[string]int64{}
+	for _, pl := range payloads {
+		m := yearNamed.FindStringSubmatch(pl.Name)
+		if m == nil {
+			continue
+		}
+		year := m[1] + m[2]
+		records[year] += readFrom[pl.Name]
+	}
+	var out []string
+	for y, n := range records {
+		if n == 0 {
+			out = append(out, y)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // otherYears rejects the staged subsidy rows whose application year is not their file's:

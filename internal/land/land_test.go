@@ -875,6 +875,12 @@ func TestSubsidyYearPerFile(t *testing.T) {
 			"2026.csv": hdr + "2026,903000910,A,3401,1,2,3\n2025,903001828,B,3401,9,9,9\n2026,903002735,C,3401,1,2,3\n",
 		}, []rejectRow{{"subsidy/2026.csv", 3, "soeknads_aar", "2025", "application year 2025 in a file of year 2026 (a year's file replaces that year)"}},
 			"2024|903000910 2024|903002735 2025|903000910 2025|903001828 2025|903002735 2026|903000910 2026|903002735"},
+		{"2024.csv header-only: the year's empty snapshot", map[string]string{
+			"2024.csv": hdr,
+		}, nil, "2025|903000910 2025|903001828 2025|903002735 2026|903000910 2026|903002735"},
+		{"a header-only file not named for its year tells no year", map[string]string{
+			"soknader.csv": hdr,
+		}, nil, "2025|903000910 2025|903001828 2025|903002735 2026|903000910 2026|903002735"},
 	}
 	for i, n := range nights {
 		t.Run(n.name, func(t *testing.T) {
@@ -899,6 +905,9 @@ func TestSubsidyYearPerFile(t *testing.T) {
 			}
 			if current != n.wantCurrent {
 				t.Errorf("current %s, want %s", current, n.wantCurrent)
+			}
+			if strings.Contains(n.name, "header-only: the year") && res.Diff.Deleted != 2 {
+				t.Errorf("deleted %d rows, want 2024's 2", res.Diff.Deleted)
 			}
 			// The ledger's count of current rows holds the years not delivered too.
 			if want := int64(len(strings.Fields(n.wantCurrent))); res.After != want {
