@@ -51,6 +51,11 @@ type Result struct {
 	Rejected       int64 // rows rejected
 	Before, After  int64 // current rows in scope before (the subsidy: of the years delivered), all current rows after
 	Diff           history.Diff
+	// EmptiedYears are the subsidy years whose file (named for the year) held no row, and
+	// EmptiedRows the current rows they had: an empty snapshot of a year, which the
+	// mass-change guard weighs on its own (among other years' rows it is a small share).
+	EmptiedYears []string `json:",omitempty"`
+	EmptiedRows  int64    `json:",omitempty"`
 }
 
 // Payload is one raw file of an entity: a CSV file of a file drop or a JSON page of an
@@ -487,6 +492,10 @@ func (s *Staged) Historise(ctx context.Context, c *store.Conn, opt Options) (Res
 		spec.Scope = "t.aar IN (SELECT aar FROM " + stage + ")"
 		if empty := emptyYears(p.payloads, p.readFrom); len(empty) > 0 {
 			spec.Scope = "(" + spec.Scope + " OR t.aar IN (" + strings.Join(empty, ", ") + "))"
+			res.EmptiedYears = empty
+			if err := c.QueryRow(ctx, `SELECT count(*) FROM `+e.Table+` WHERE sys_bis IS NULL AND aar IN (`+strings.Join(empty, ", ")+`)`).Scan(&res.EmptiedRows); err != nil {
+				return res, fmt.Errorf("count %s: %w", e.Name, err)
+			}
 		}
 	}
 	scope := "TRUE"
@@ -915,7 +924,7 @@ func (r *pageReader) columnsPresent(items *fetch.Columns) error {
 
 // yearNamed matches a subsidy payload named for its year: subsidy/YYYY.csv, or a page of
 // http/subsidy/YYYY/.
-var yearNamed = regexp.MustCompile(`^(?:subsidy/(\d{4})\.csv|http/subsidy/(\d{4})/[^/]+)$`)
+var yearNamed = regexp.MustCompile(`^(?:subsidy/(\d{4})\.(?i:csv)|http/subsidy/(\d{4})/[^/]+)$`)
 
 // emptyYears lists the years (as SQL numbers) whose payloads, named for the year, hold no
 // record at all: a header-only YYYY.csv, or a year whose every page over HTTP is empty.

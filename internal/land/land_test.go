@@ -881,12 +881,22 @@ func TestSubsidyYearPerFile(t *testing.T) {
 		{"a header-only file not named for its year tells no year", map[string]string{
 			"soknader.csv": hdr,
 		}, nil, "2025|903000910 2025|903001828 2025|903002735 2026|903000910 2026|903002735"},
+		{"every row of 2026.CSV rejected: the year is not empty, it keeps what it had", map[string]string{
+			"2026.CSV": hdr + "2026,903000911,A,3401,1,2,3\n",
+		}, []rejectRow{{"subsidy/2026.CSV", 2, "orgnr", "903000911", "orgnr check digit does not match"}},
+			"2025|903000910 2025|903001828 2025|903002735 2026|903000910 2026|903002735"},
+		{"an empty page of 2025 over HTTP: the year's empty snapshot", map[string]string{
+			"http/subsidy/2025/000001.json.zst": `{"items": [], "next_page_token": ""}`,
+		}, nil, "2026|903000910 2026|903002735"},
 	}
 	for i, n := range nights {
 		t.Run(n.name, func(t *testing.T) {
 			raw := t.TempDir()
 			for f, body := range n.files {
-				write(t, raw, "subsidy/"+f, body)
+				if !strings.HasPrefix(f, "http/") {
+					f = "subsidy/" + f
+				}
+				write(t, raw, f, body)
 			}
 			run := int64(i + 1)
 			res, err := land.Entity(ctx, c, raw, dataflyt.Subsidy, land.Options{RunID: run, SysTime: time.Date(2027, 1, 4, 0, i, 0, 0, time.UTC), AsOf: asOf})
@@ -906,8 +916,8 @@ func TestSubsidyYearPerFile(t *testing.T) {
 			if current != n.wantCurrent {
 				t.Errorf("current %s, want %s", current, n.wantCurrent)
 			}
-			if strings.Contains(n.name, "header-only: the year") && res.Diff.Deleted != 2 {
-				t.Errorf("deleted %d rows, want 2024's 2", res.Diff.Deleted)
+			if strings.Contains(n.name, "header-only: the year") && (res.Diff.Deleted != 2 || res.EmptiedRows != 2 || fmt.Sprint(res.EmptiedYears) != "[2024]") {
+				t.Errorf("deleted %d rows, emptied %d of %v; want 2024's 2", res.Diff.Deleted, res.EmptiedRows, res.EmptiedYears)
 			}
 			// The ledger's count of current rows holds the years not delivered too.
 			if want := int64(len(strings.Fields(n.wantCurrent))); res.After != want {

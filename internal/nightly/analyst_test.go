@@ -260,4 +260,17 @@ func TestPseudonymisedRejects(t *testing.T) {
 	if got := value(ro); !strings.HasPrefix(got, "avvist-") {
 		t.Errorf("the copy's rejected name = %q, want a pseudonym", got)
 	}
+	// The analysts' view, and so its Parquet file written from the database itself, shows
+	// no rejected personal value at all.
+	parquet := filepath.Join(strings.TrimSuffix(copyPath, ".duckdb")+"-parquet", "reject.parquet")
+	var viewValue, inParquet string
+	if err := db.SQL().QueryRow(`SELECT value FROM analytics.reject WHERE entity = 'producers' AND field = 'navn' AND line = 5`).Scan(&viewValue); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SQL().QueryRow(`SELECT string_agg(DISTINCT value, ' ') FROM read_parquet('` + parquet + `') WHERE entity = 'producers' AND field = 'navn'`).Scan(&inParquet); err != nil {
+		t.Fatal(err)
+	}
+	if viewValue != "(personopplysning)" || inParquet != "(personopplysning)" {
+		t.Errorf("analytics.reject shows %q, reject.parquet %q; want (personopplysning)", viewValue, inParquet)
+	}
 }

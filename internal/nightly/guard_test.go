@@ -13,6 +13,7 @@ import (
 	"github.com/dvpsau/vpsau/fixtures/generate"
 	"github.com/dvpsau/vpsau/internal/audit"
 	"github.com/dvpsau/vpsau/internal/files"
+	"github.com/dvpsau/vpsau/internal/land"
 	"github.com/dvpsau/vpsau/internal/receiver"
 	"github.com/dvpsau/vpsau/internal/rules"
 	"github.com/dvpsau/vpsau/internal/store"
@@ -72,12 +73,19 @@ func TestNothingPublishedOnFailure(t *testing.T) {
 	lines := strings.SplitAfter(string(b), "\n")
 	os.WriteFile(filepath.Join(truncated, "visits.csv"), []byte(strings.Join(lines[:len(lines)/2], "")), 0o644)
 
+	// A header-only subsidy file of a year that had rows.
+	emptied := t.TempDir()
+	copyTreeT(t, inbox, emptied)
+	b, _ = os.ReadFile(filepath.Join(inbox, "subsidy", "2023.csv"))
+	os.WriteFile(filepath.Join(emptied, "subsidy", "2023.csv"), []byte(strings.SplitAfter(string(b), "\n")[0]), 0o644)
+
 	tests := []struct {
 		name   string
 		opt    func(Options) Options
 		tamper string
 		want   error
 	}{
+		{"a header-only subsidy year", func(o Options) Options { o.Inbox = emptied; o.AsOf = asOf.AddDate(0, 0, 1); return o }, "", ErrMassChange},
 		{"truncated snapshot", func(o Options) Options { o.Inbox = truncated; o.AsOf = asOf.AddDate(0, 0, 1); return o }, "", ErrMassChange},
 		{"failed audit", func(o Options) Options { o.AsOf = asOf.AddDate(0, 0, 1); return o },
 			`INSERT INTO ops.change_log VALUES ((SELECT max(endringsnr) + 5 FROM ops.change_log), 'dhp', 'x', 'NY', now(), 1)`, audit.ErrFailed},
@@ -91,6 +99,7 @@ func TestNothingPublishedOnFailure(t *testing.T) {
 				state = counts(t, db)
 			}
 			_, err := Run(ctx, db, tt.opt(opt))
+			t.Logf("Run: %v", err)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("Run = %v, want %v", err, tt.want)
 			}
@@ -154,5 +163,30 @@ func TestSeasonRolloverIsNoMassChange(t *testing.T) {
 	}
 	if d := sum.Changes["nokkeltall"]; d.Deleted < 100 {
 		t.Errorf("nokkeltall deleted %d rows on 15 April; want the oldest season of everyone", d.Deleted)
+	}
+}
+
+// TestCheckEmptied: a subsidy year whose file holds no row stops the run when the year had
+// rows, whatever share of all years' rows they are, unless accepted.
+func TestCheckEmptied(t *testing.T) {
+	tests := []struct {
+		name    string
+		g       Guard
+		res     land.Result
+		wantErr string
+	}{
+		{"a year emptied among larger ones", DefaultGuard, land.Result{Before: 1000, EmptiedYears: []string{"2024"}, EmptiedRows: 20},
+			"mass change: source dataflyt/subsidy: the file of year 2024 holds no rows and would delete the year's 20"},
+		{"accepted", Guard{MaxShare: 0.1, MinRows: 10, Accept: true}, land.Result{EmptiedYears: []string{"2024"}, EmptiedRows: 20}, ""},
+		{"an empty year that had no rows", DefaultGuard, land.Result{EmptiedYears: []string{"2024"}}, ""},
+		{"no year emptied", DefaultGuard, land.Result{Before: 1000}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.g.checkEmptied("source dataflyt/subsidy", tt.res)
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !errors.Is(err, ErrMassChange) || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("checkEmptied = %v, want %q", err, tt.wantErr)
+			}
+		})
 	}
 }

@@ -105,6 +105,16 @@ func (g Guard) check(what string, before int64, d history.Diff, source bool) err
 	return nil
 }
 
+// checkEmptied stops a run in which a subsidy year's file holds no row while the year
+// had rows: like an empty snapshot of a source, always, whatever the other years'.
+func (g Guard) checkEmptied(what string, res land.Result) error {
+	if g.Accept || g.MaxShare <= 0 || res.EmptiedRows == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %s: the file of year %s holds no rows and would delete the year's %d; check the delivery, or rerun with --accept-mass-change",
+		ErrMassChange, what, strings.Join(res.EmptiedYears, ", "), res.EmptiedRows)
+}
+
 // Summary tells what a run did.
 type Summary struct {
 	RunID    int64
@@ -298,6 +308,9 @@ func Run(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error
 			res, err := staged[i].Historise(ctx, c, lopt)
 			if err != nil {
 				return fmt.Errorf("land %s/%s: %w", e.System, e.Name, err)
+			}
+			if err := opt.Guard.checkEmptied("source "+e.System+"/"+e.Name, res); err != nil {
+				return err
 			}
 			if err := opt.Guard.check("source "+e.System+"/"+e.Name, res.Before, res.Diff, true); err != nil {
 				return err

@@ -345,7 +345,10 @@ COMMENT ON COLUMN analytics.finding.message IS 'What was found.';
 
 CREATE OR REPLACE VIEW analytics.reject AS
 SELECT j.run_id, r.business_date, j.run_id = (SELECT max(run_id) FROM ops.reject) AS latest_run,
-       j.src_system, j.entity, j.file, j.line, j.field, j.value, j.reason
+       j.src_system, j.entity, j.file, j.line, j.field,
+       CASE WHEN j.entity IN ('producers', 'vets') AND j.field IN ('navn', 'telefon', 'epost') AND j.value IS NOT NULL
+            THEN '(personopplysning)' ELSE j.value END AS value,
+       j.reason
 FROM ops.reject j
 LEFT JOIN ops.run r ON r.run_id = j.run_id;
 COMMENT ON VIEW analytics.reject IS 'Rejected source rows of every run, one row per failing field: the rest of the file loaded, and the key kept its last good version. The same rows as out/rejects/run-NNNNNN.csv.';
@@ -357,7 +360,7 @@ COMMENT ON COLUMN analytics.reject.entity IS 'Entity (analytics.source_entity).'
 COMMENT ON COLUMN analytics.reject.file IS 'The file or stored HTTP page, relative to the run''s raw payload folder.';
 COMMENT ON COLUMN analytics.reject.line IS 'Physical line the row starts on (header = 1), or the item within an HTTP page.';
 COMMENT ON COLUMN analytics.reject.field IS 'The failing field; empty when the whole row is malformed.';
-COMMENT ON COLUMN analytics.reject.value IS 'The value as delivered (at most 200 characters).';
+COMMENT ON COLUMN analytics.reject.value IS 'The value as delivered (at most 200 characters); a rejected name, phone number or e-mail address of a producer or vet shows as (personopplysning) — the operators have it in ops.reject and the rejects file.';
 COMMENT ON COLUMN analytics.reject.reason IS 'Why the row was rejected.';
 
 -- Runs ---------------------------------------------------------------------------------------------
