@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -50,7 +51,10 @@ func eraseCmd(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var total int64
+	var (
+		total, unkeyed int64
+		notThere       []string // runs whose rejects file is not under cfg.Out
+	)
 	err = withLockedDB(ctx, e, cfg, func(d *store.DB) error {
 		var err error
 		var runs []int64
@@ -63,11 +67,23 @@ func eraseCmd(ctx context.Context, e env, args []string) error {
 		if err != nil {
 			return err
 		}
-		defer c.Close()
 		for _, run := range runs {
-			if err := nightly.RewriteRejects(ctx, c, cfg.Out, run); err != nil {
+			found, err := nightly.RewriteRejects(ctx, c, cfg.Out, run)
+			if err != nil {
+				c.Close()
 				return fmt.Errorf("%s %s: erased in %d stored versions, but the rejects file of run %d still holds them: %w (run the erase again)", kind, id, total, run, err)
 			}
+			if !found {
+				notThere = append(notThere, fmt.Sprint(run))
+			}
+		}
+		// Rejected values that name no one: rejected before the key was kept (migration
+		// 027), or with a key that could not be read.
+		err = c.QueryRow(ctx, `SELECT count(*) FROM ops.reject WHERE entity = ? AND rkey IS NULL
+			AND field IN ('navn', 'telefon', 'epost') AND value IS NOT NULL AND value <> '(slettet)'`, rejectEntity[kind]).Scan(&unkeyed)
+		c.Close()
+		if err != nil {
+			return err
 		}
 		// The erased values are still in the file's freed blocks, and so in any byte copy
 		// of it: the file is rewritten without them.
@@ -83,9 +99,17 @@ func eraseCmd(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%s %s: name, phone and e-mail erased in %d stored versions (rejected values too, in the database and in the rejects files), and the database file rewritten without them; statuses and deadlines are kept. "+
+	fmt.Fprintf(e.stdout, "%s %s: name, phone and e-mail erased in %d stored versions (rejected values too), and the database file rewritten without them; statuses and deadlines are kept. "+
 		"The sources still hold them: ask them to erase too, or the next run loads them again. Raw payloads keep them until they expire (raw_keep_days).\n",
 		kind, id, total)
+	if len(notThere) > 0 {
+		fmt.Fprintf(e.stderr, "warning: the rejects files of run %s are not in %s: they still hold the values; erase again with --out where those runs wrote them\n",
+			strings.Join(notThere, ", "), filepath.Join(cfg.Out, "rejects"))
+	}
+	if unkeyed > 0 {
+		fmt.Fprintf(e.stderr, "warning: %d rejected names, phones or e-mails of %s rows name no one (rejected before migration 027 kept their key, or their key could not be read): erase cannot tell whose they are, and ops.reject and the rejects files keep them\n",
+			unkeyed, rejectEntity[kind])
+	}
 	return nil
 }
 

@@ -787,6 +787,12 @@ func TestBackupRestoreErase(t *testing.T) {
 	if !rejectsHold() {
 		t.Fatalf("no rejects file holds %s before the erasure: the test shows nothing", badPhone)
 	}
+	// Erased with the wrong --out, the rejects file is not found: said, not claimed done.
+	code, _, stderr := vpsau(t, night1.AddDate(0, 2, 0), "erase", "--produsentnr", "3000000004", "--reason", "request 2027-03-01", "--db", db, "--out", filepath.Join(dir, "elsewhere"))
+	if code != 0 || !strings.Contains(stderr, "warning: the rejects files of run 3 are not in ") || !rejectsHold() {
+		t.Fatalf("erase with another --out: exit %d, stderr %q", code, stderr)
+	}
+	// Again with the right one: the file is written again.
 	msg := step(night1.AddDate(0, 2, 0), "erase", "--produsentnr", "3000000004", "--reason", "request 2027-03-01", "--db", db, "--out", out)
 	if !strings.Contains(msg, "erased in") {
 		t.Errorf("erase said %q", msg)

@@ -750,20 +750,21 @@ func (r stagedRejects) publish() error {
 }
 
 // RewriteRejects writes run runID's rejects file in <out>/rejects again from ops.reject,
-// by one rename, when it is there (vpsau erase: the file must not keep what was erased).
-func RewriteRejects(ctx context.Context, c *store.Conn, out string, runID int64) error {
+// by one rename, when it is there (vpsau erase: the file must not keep what was erased);
+// found says whether it was.
+func RewriteRejects(ctx context.Context, c *store.Conn, out string, runID int64) (found bool, err error) {
 	if _, err := os.Stat(filepath.Join(out, "rejects", fmt.Sprintf("run-%06d.csv", runID))); errors.Is(err, os.ErrNotExist) {
-		return nil
+		return false, nil
 	}
 	r, err := stageRejects(ctx, c, out, runID, nil)
 	if err != nil {
-		return err
+		return true, err
 	}
 	if err := r.publish(); err != nil {
 		os.Remove(r.tmp)
-		return err
+		return true, err
 	}
-	return files.Sync(filepath.Join(out, "rejects"))
+	return true, files.Sync(filepath.Join(out, "rejects"))
 }
 
 // sweepRejects removes the rejects files a killed run left half-written.
