@@ -40,6 +40,7 @@ type world struct {
 	reserved string // the producer that reserved itself before the second night
 	status1  [][]string
 	dead1    [][]string
+	kf1      [][]string // model.keyfigures after night 1
 }
 
 var (
@@ -92,6 +93,9 @@ func runNights() (*world, error) {
 	// A producer whose figures the vets could see reserves itself.
 	if err := db.SQL().QueryRow(`SELECT min(produsentnr) FROM model.keyfigures`).Scan(&w.reserved); err != nil {
 		return nil, fmt.Errorf("no key figures after night 1: %w", err)
+	}
+	if w.kf1, err = rowsOf(db.SQL(), `SELECT * FROM model.keyfigures WHERE produsentnr <> ? ORDER BY produsentnr, vet_id, sesong`, w.reserved); err != nil {
+		return nil, err
 	}
 	f, err := os.OpenFile(filepath.Join(inbox, "reservations.csv"), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
@@ -284,6 +288,22 @@ func TestAsOf(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("status_as_of(d1) vs the first night's model.status (-night 1 +as of):\n%s", diff)
+	}
+	// The key figures as night 1 left them (less the producer reserved since), and as
+	// night 2 did: the current view's.
+	kf, err := rowsOf(q, `SELECT * EXCLUDE (business_date, run_id) FROM analytics.keyfigures_as_of(?) ORDER BY produsentnr, vet_id, sesong`, d1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(w.kf1) == 0 || !cmp.Equal(w.kf1, kf) {
+		t.Errorf("keyfigures_as_of(d1) vs the first night's model.keyfigures (-night 1 +as of):\n%s", cmp.Diff(w.kf1, kf))
+	}
+	if n := count(t, q, `SELECT count(*) FROM (SELECT * EXCLUDE (business_date, run_id) FROM analytics.keyfigures_as_of(?)
+		EXCEPT ALL SELECT * EXCLUDE (fylke, business_date, run_id) FROM analytics.keyfigures)`, d2); n != 0 {
+		t.Errorf("keyfigures_as_of(d2) has %d rows the current view does not", n)
+	}
+	if count(t, q, `SELECT count(*) FROM analytics.keyfigures_as_of(?)`, d2) != count(t, q, `SELECT count(*) FROM analytics.keyfigures`) {
+		t.Errorf("keyfigures_as_of(d2) and the current view differ in rows")
 	}
 	dead, err := rowsOf(q, `SELECT produsentnr, fristtype, avvik_id, beregnet, forlenget_til, frist, dager_overskredet
 		FROM analytics.deadline_as_of(?) ORDER BY produsentnr, fristtype, avvik_id`, d1)

@@ -255,6 +255,24 @@ COMMENT ON COLUMN analytics.breach.run_id IS 'The run whose computation the row 
 
 -- Key figures -------------------------------------------------------------------------------------
 
+-- The key figures as a run left them are the nokkeltall receiver's rows current after that
+-- run (its history: rcv.nokkeltall), less producers reserved now, as every re-issue of a
+-- past state leaves them out (DOMAIN rule 10).
+CREATE OR REPLACE MACRO analytics.keyfigures_as_of(d) AS TABLE
+WITH r AS (SELECT analytics.run_as_of(d) AS run_id)
+SELECT k.produsentnr, k.vet_id, k.sesong,
+       k.antall_lam, k.andel_lam_fett1, k.andel_sau_fett1, k.snittvekt_lam_kg,
+       k.antall_lam_snitt5, k.antall_lam_trend, k.antall_lam_median_fylke, k.antall_lam_median_land,
+       k.andel_lam_fett1_snitt5, k.andel_lam_fett1_trend, k.andel_lam_fett1_median_fylke, k.andel_lam_fett1_median_land,
+       k.andel_sau_fett1_snitt5, k.andel_sau_fett1_trend, k.andel_sau_fett1_median_fylke, k.andel_sau_fett1_median_land,
+       k.snittvekt_lam_kg_snitt5, k.snittvekt_lam_kg_trend, k.snittvekt_lam_kg_median_fylke, k.snittvekt_lam_kg_median_land,
+       d::DATE AS business_date, r.run_id
+FROM rcv.nokkeltall k
+CROSS JOIN r
+LEFT JOIN (SELECT produsentnr FROM model.reservation_state WHERE reservert) x ON x.produsentnr = k.produsentnr
+WHERE k.von_run <= r.run_id AND (k.bis_run IS NULL OR k.bis_run > r.run_id) AND x.produsentnr IS NULL;
+COMMENT ON MACRO TABLE analytics.keyfigures_as_of IS 'keyfigures_as_of(d): the individual key figures as the last run on or before business date d left them (the nokkeltall receiver''s rows current after run_as_of(d)), never of a producer reserved now. The columns of analytics.keyfigures but fylke; business_date is d.';
+
 CREATE OR REPLACE VIEW analytics.keyfigures AS
 SELECT k.produsentnr, k.vet_id, k.sesong, s.fylke,
        k.antall_lam, k.andel_lam_fett1, k.andel_sau_fett1, k.snittvekt_lam_kg,
