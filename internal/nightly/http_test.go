@@ -3,9 +3,11 @@ package nightly
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -212,5 +214,40 @@ func TestStagedWhileFetching(t *testing.T) {
 	}
 	if len(sum.Sources) != len(Entities()) {
 		t.Errorf("%d sources landed, want %d", len(sum.Sources), len(Entities()))
+	}
+}
+
+// TestEmptiedYearOverHTTP: a listed subsidy year whose pages hold no item is that year's
+// empty snapshot over HTTP too, as a header-only file of the year is in a file drop: the
+// guard stops the night that would empty a year that had rows.
+func TestEmptiedYearOverHTTP(t *testing.T) {
+	ctx := context.Background()
+	asOf := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	inbox := t.TempDir()
+	if _, err := generate.Inbox(inbox, generate.Config{Scale: 0.01, Seed: 5, AsOf: asOf}); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "x.duckdb"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	opt := Options{AsOf: asOf, Out: t.TempDir(), RawRoot: t.TempDir(), Rules: rules.Defaults(), Guard: DefaultGuard, NoReport: true}
+	opt.Sources = fakeSources(t, inbox, fakesrc.Options{ClientID: "id", ClientSecret: "secret"}, nil)
+	if _, err := Run(ctx, db, opt); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(inbox, "subsidy", "2023.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(inbox, "subsidy", "2023.csv"), []byte(strings.SplitAfter(string(b), "\n")[0]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opt.AsOf = asOf.AddDate(0, 0, 1)
+	opt.Sources = fakeSources(t, inbox, fakesrc.Options{ClientID: "id", ClientSecret: "secret"}, nil)
+	_, err = Run(ctx, db, opt)
+	if !errors.Is(err, ErrMassChange) || !strings.Contains(fmt.Sprint(err), "the file of year 2023 holds no rows") {
+		t.Fatalf("Run = %v, want the guard to stop the emptied year", err)
 	}
 }
