@@ -635,9 +635,9 @@ func (p *Parsed) parse(rawDir string, asOf time.Time, arrived *Arrived) {
 	var ord int64
 	var pages *pageReader // made at the first HTTP page
 	for _, pl := range p.payloads {
+		readBefore := p.read
 		row := func(pr *contract.Parser, line int64, raw []string, rowErr error) error {
 			p.read++
-			p.readFrom[pl.Name]++
 			ord++
 			if rowErr != nil {
 				p.rejects = append(p.rejects, reject{file: pl.Name, line: line, reason: rowErr.Error()})
@@ -691,6 +691,7 @@ func (p *Parsed) parse(rawDir string, asOf time.Time, arrived *Arrived) {
 		} else {
 			err = readFile(rawDir, pl, e, asOf, row)
 		}
+		p.readFrom[pl.Name] = p.read - readBefore
 		if err != nil {
 			if !errors.Is(err, errStopped) {
 				p.err = fmt.Errorf("%s: %w", pl.Name, err)
