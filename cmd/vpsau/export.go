@@ -111,24 +111,23 @@ func withConn(ctx context.Context, e env, cfg config.Config, open func(context.C
 
 // openExisting opens the configured database, which must already exist.
 func openExisting(ctx context.Context, e env, cfg config.Config) (*store.DB, error) {
+	return openExistingWith(ctx, e, cfg, storeOptions(cfg))
+}
+
+func openExistingWith(ctx context.Context, e env, cfg config.Config, opts store.Options) (*store.DB, error) {
 	if _, err := statFile(cfg.DB); err != nil {
 		return nil, fmt.Errorf("database %s: %w (run vpsau run first, or give --db)", cfg.DB, err)
 	}
-	return openDB(ctx, e, cfg)
+	return openWith(ctx, e, cfg, opts)
 }
 
 // openReadOnly opens an existing database for reading only (vpsau query, explain,
 // status): analysts' SQL cannot change what the night keeps, such as the receivers'
 // watermarks, which only vpsau confirm and the API move.
 func openReadOnly(ctx context.Context, e env, cfg config.Config) (*store.DB, error) {
-	if _, err := statFile(cfg.DB); err != nil {
-		return nil, fmt.Errorf("database %s: %w (run vpsau run first, or give --db)", cfg.DB, err)
-	}
 	opts := storeOptions(cfg)
 	opts.ReadOnly = true
-	d, err := store.OpenWait(ctx, cfg.DB, opts, cfg.DuckDB.Wait.Duration, func() {
-		fmt.Fprintf(e.stderr, "waiting for %s: another process has it open (up to %s)\n", cfg.DB, cfg.DuckDB.Wait.Duration)
-	})
+	d, err := openExistingWith(ctx, e, cfg, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +145,12 @@ func openReadOnly(ctx context.Context, e env, cfg config.Config) (*store.DB, err
 // openDB opens (creating) the database; while another process has it open it waits, up
 // to the configured duckdb.wait, saying so once on stderr.
 func openDB(ctx context.Context, e env, cfg config.Config) (*store.DB, error) {
-	return store.OpenWait(ctx, cfg.DB, storeOptions(cfg), cfg.DuckDB.Wait.Duration, func() {
+	return openWith(ctx, e, cfg, storeOptions(cfg))
+}
+
+// openWith opens the database with opts, waiting as openDB does.
+func openWith(ctx context.Context, e env, cfg config.Config, opts store.Options) (*store.DB, error) {
+	return store.OpenWait(ctx, cfg.DB, opts, cfg.DuckDB.Wait.Duration, func() {
 		fmt.Fprintf(e.stderr, "waiting for %s: another process has it open (up to %s)\n", cfg.DB, cfg.DuckDB.Wait.Duration)
 	})
 }
