@@ -103,29 +103,20 @@ func parseConfirmation(body []byte) (confirmation, []problem) {
 	for _, name := range unknown {
 		problems = append(problems, problem{Field: name, Message: "unknown field"})
 	}
-	// null is no value, as when the field is left out.
-	if raw, ok := fields["endringsnr"]; ok && string(raw) != "null" {
-		var n int64
-		if err := json.Unmarshal(raw, &n); err != nil {
-			problems = append(problems, problem{Field: "endringsnr", Message: "must be a whole number"})
-		} else {
-			in.Change = &n
-		}
+	var n int64
+	if p := bodyField(fields, "endringsnr", &n, "must be a whole number", "missing: the change number up to which everything is applied"); p != nil {
+		problems = append(problems, *p)
 	} else {
-		problems = append(problems, problem{Field: "endringsnr", Message: "missing: the change number up to which everything is applied"})
+		in.Change = &n
 	}
 	if in.Change != nil && *in.Change < 0 {
 		problems = append(problems, problem{Field: "endringsnr", Message: "must be ≥ 0"})
 	}
-	if raw, ok := fields["referanse"]; ok && string(raw) != "null" {
-		var ref string
-		if err := json.Unmarshal(raw, &ref); err != nil {
-			problems = append(problems, problem{Field: "referanse", Message: "must be a string"})
-		} else {
-			in.Reference = &ref
-		}
+	var ref string
+	if p := bodyField(fields, "referanse", &ref, "must be a string", "missing: your own unique reference of this confirmation"); p != nil {
+		problems = append(problems, *p)
 	} else {
-		problems = append(problems, problem{Field: "referanse", Message: "missing: your own unique reference of this confirmation"})
+		in.Reference = &ref
 	}
 	if in.Reference != nil {
 		switch ref := *in.Reference; {
@@ -141,4 +132,17 @@ func parseConfirmation(body []byte) (confirmation, []problem) {
 		return confirmation{}, problems
 	}
 	return in, nil
+}
+
+// bodyField decodes the body's field name into dst, or says what is wrong with it:
+// missing when it is absent or null (no value), badType when it does not decode.
+func bodyField(fields map[string]json.RawMessage, name string, dst any, badType, missing string) *problem {
+	raw, ok := fields[name]
+	if !ok || string(raw) == "null" {
+		return &problem{Field: name, Message: missing}
+	}
+	if err := json.Unmarshal(raw, dst); err != nil {
+		return &problem{Field: name, Message: badType}
+	}
+	return nil
 }
