@@ -45,8 +45,8 @@ func (s *Server) serveAudited(w http.ResponseWriter, r *http.Request) {
 	info := &reqInfo{}
 	rec := &recorder{ResponseWriter: w}
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	if _, pattern := s.mux.Handler(r); pattern == "" {
-		noRoute(rec, r, s.mux) // no route, or not for this method: answered in JSON too
+	if h, pattern := s.mux.Handler(r); pattern == "" {
+		noRoute(rec, r, h) // no route, or not for this method: answered in JSON too
 	} else {
 		s.mux.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), infoKey{}, info)))
 	}

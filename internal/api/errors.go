@@ -41,9 +41,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func readSeeker(b []byte) *bytes.Reader { return bytes.NewReader(b) }
 
 // noRoute answers a request that no route takes as every other error is answered, a JSON
-// list of problems: 405 with the Allow header that mux gives, else 404.
-func noRoute(w http.ResponseWriter, r *http.Request, mux *http.ServeMux) {
-	h, _ := mux.Handler(r)
+// list of problems: 405 with the Allow header that the mux's handler h gives, else 404.
+func noRoute(w http.ResponseWriter, r *http.Request, h http.Handler) {
 	var probe statusProbe
 	h.ServeHTTP(&probe, r)
 	switch probe.code {
