@@ -157,11 +157,39 @@ func (e *Entity) Columns() []string {
 // Parse parses one row (the raw fields in header order). It returns the typed values (one
 // per entity field, valid until the next call) and the problems; the row is a reject when
 // there is any problem.
-func (p *Parser) Parse(raw []string) ([]any, []Problem) {
+func (p *Parser) Parse(raw []string) ([]any, []Problem) { return p.parse(raw, p.idx) }
+
+// Pick appends to dst the fields of raw (in header order) that the parser reads, one per
+// entity field in the entity's order ("" for a field the header lacks), and returns it.
+// ParsePicked of them is Parse of raw: a reader can keep the few fields a wide file's
+// rows are read for and let the rest go.
+func (p *Parser) Pick(dst, raw []string) []string {
+	for _, j := range p.idx {
+		s := ""
+		if j >= 0 && j < len(raw) {
+			s = raw[j]
+		}
+		dst = append(dst, s)
+	}
+	return dst
+}
+
+// Width is the number of fields Pick gives a row: the entity's fields.
+func (p *Parser) Width() int { return len(p.idx) }
+
+// ParsePicked parses one row's fields as Pick gave them, as Parse does the raw row.
+func (p *Parser) ParsePicked(fields []string) ([]any, []Problem) { return p.parse(fields, nil) }
+
+// parse parses the row whose field i is raw[idx[i]] (raw[i] when idx is nil).
+func (p *Parser) parse(raw []string, idx []int) ([]any, []Problem) {
 	var probs []Problem
 	for i, f := range p.e.Fields {
+		j := i
+		if idx != nil {
+			j = idx[i]
+		}
 		s := ""
-		if j := p.idx[i]; j >= 0 && j < len(raw) {
+		if j >= 0 && j < len(raw) {
 			s = raw[j]
 		}
 		v, reason := parseField(f, s, p.asOf)
@@ -185,6 +213,9 @@ func (p *Parser) Key(probs []Problem) (key string, ok bool) {
 				return "", false
 			}
 		}
+	}
+	if len(p.key) == 1 {
+		return Format(p.vals[p.key[0]]), true // a text key is its own string: no copy
 	}
 	var b strings.Builder
 	for n, i := range p.key {

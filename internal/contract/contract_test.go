@@ -1,6 +1,8 @@
 package contract
 
 import (
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -182,6 +184,31 @@ func TestParser(t *testing.T) {
 			t.Errorf("Key ok for a row with an empty key")
 		}
 	})
+	t.Run("Pick then ParsePicked is Parse", func(t *testing.T) {
+		for _, raw := range [][]string{
+			{"2026-01-02", "x", "3000000001", "V1"},
+			{"2027-01-05", "", "123", "V2"},
+			{"2026-01-02", "x"}, // short: the missing fields are empty
+			{},
+		} {
+			picked := p.Pick(nil, raw)
+			if len(picked) != p.Width() {
+				t.Fatalf("Pick(%q) = %q: %d fields, want Width %d", raw, picked, len(picked), p.Width())
+			}
+			checkPicked(t, p, raw)
+		}
+	})
+}
+
+// checkPicked fails t unless ParsePicked of Pick(raw) gives what Parse(raw) gives.
+func checkPicked(t *testing.T, p *Parser, raw []string) {
+	t.Helper()
+	vals, probs := p.Parse(raw)
+	want := slices.Clone(vals)
+	got, gotProbs := p.ParsePicked(p.Pick(nil, raw))
+	if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(gotProbs, probs) {
+		t.Fatalf("row %q: ParsePicked(Pick) = %v %+v, Parse = %v %+v", raw, got, gotProbs, want, probs)
+	}
 }
 
 // TestPrintable: a rejected value is kept readable — valid UTF-8, no control characters,
@@ -229,8 +256,13 @@ func FuzzParse(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	shuffled, err := testEntity.NewParser([]string{"note", "besok_dato", "extra", "besok_id", "produsentnr"}, asOf)
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, row string) {
 		raw := strings.Split(row, "|")
+		checkPicked(t, shuffled, raw)
 		_, probs := p.Parse(raw)
 		if _, ok := p.Key(probs); !ok && len(probs) == 0 {
 			t.Fatalf("row %q has no problem but no key", row)

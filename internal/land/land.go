@@ -5,9 +5,11 @@
 package land
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -625,13 +627,11 @@ func (p *Parsed) parse(rawDir string, asOf time.Time, arrived *Arrived) {
 			return false
 		}
 	}
-	var size int64
+	var bits uint64
 	for _, pl := range p.payloads {
-		if st, err := os.Stat(filepath.Join(rawDir, filepath.FromSlash(pl.Name))); err == nil {
-			size += st.Size()
-		}
+		bits += filterBitsFor(filepath.Join(rawDir, filepath.FromSlash(pl.Name)), pl.JSON)
 	}
-	keys := newKeyFilter(size)
+	keys := newKeyFilter(bits)
 	var ord int64
 	var pages *pageReader // made at the first HTTP page
 	for _, pl := range p.payloads {
@@ -645,7 +645,7 @@ func (p *Parsed) parse(rawDir string, asOf time.Time, arrived *Arrived) {
 				p.keepPattern(contract.AnyKey) // none of its fields can be trusted
 				return nil
 			}
-			vals, probs := pr.Parse(raw)
+			vals, probs := pr.ParsePicked(raw)
 			key, keyOK := pr.Key(probs)
 			if len(probs) > 0 {
 				p.rejectedRows++
@@ -705,10 +705,12 @@ func (p *Parsed) parse(rawDir string, asOf time.Time, arrived *Arrived) {
 }
 
 // keyFilter is a Bloom filter of keys: a key it was given it always reports as seen, one
-// it was not given it reports as unseen but for a few (four probes of one 64-bit hash;
-// with two bits per stored byte of input, at most 16 MiB: fewer than one key in a hundred
-// at generator scale 100). A compressed page counts its compressed bytes: still some 30
-// bits or more a row, one false flag in a few thousand keys.
+// it was not given it reports as unseen but for a few (four probes of one 64-bit hash).
+// It is sized by the rows the payloads hold (filterBitsFor): 16 to 32 bits a row, fewer
+// than one key in 400 falsely flagged, and at most 16 MiB. A filter sized by bytes
+// instead (two bits a byte) gave the wide subsidy rows 16 MiB, 128 bits a key, and paid
+// for it in cache misses: keyFilter.seen was 0.7 s of CPU on the parse's goroutine of a
+// first night at generator scale 10 (BenchmarkKeyFilter).
 type keyFilter struct {
 	bits []uint64
 	mask uint64
@@ -718,9 +720,43 @@ type keyFilter struct {
 // after the first).
 var filterBits uint64
 
-func newKeyFilter(inputBytes int64) *keyFilter {
-	n := uint64(1) << 16 // bits
-	for n < 2*uint64(inputBytes) && n < 1<<27 {
+// bitsPerRow is what a filter is given for each row a payload is estimated to hold.
+const bitsPerRow = 16
+
+// filterBitsFor is a payload's share of its entity's key filter: bitsPerRow for each row
+// of a file, estimated from the bytes per line of its first 64 KiB (a low estimate only
+// flags more keys for the duplicate check); a stored HTTP page, compressed, two bits a
+// byte of it (some 30 bits a row or more). A payload that cannot be read adds nothing: its
+// read fails the parse.
+func filterBitsFor(path string, page bool) uint64 {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0
+	}
+	if page {
+		return 2 * uint64(st.Size())
+	}
+	head := make([]byte, 64<<10)
+	n, _ := io.ReadFull(f, head)
+	lines := int64(bytes.Count(head[:n], []byte{'\n'}))
+	if n == 0 {
+		return 0
+	}
+	if lines == 0 {
+		lines = 1 // one line longer than the sample
+	}
+	return bitsPerRow * uint64(st.Size()*lines/int64(n)+1)
+}
+
+// newKeyFilter makes a filter of at least bits bits (a power of two, 2^16 to 2^27).
+func newKeyFilter(bits uint64) *keyFilter {
+	n := uint64(1) << 16
+	for n < bits && n < 1<<27 {
 		n <<= 1
 	}
 	if filterBits != 0 {
@@ -781,8 +817,8 @@ func (p *Parsed) Close() {
 	}
 }
 
-// rowFunc receives each row of a payload: its line, its raw fields in the parser's
-// column order, or the error that kept it from being split into fields.
+// rowFunc receives each row of a payload: its line, its fields in the entity's field order
+// (contract.Parser.Pick), or the error that kept it from being split into fields.
 type rowFunc func(pr *contract.Parser, line int64, raw []string, rowErr error) error
 
 // pageReader reads an entity's stored HTTP pages: it asks each page for the entity's
@@ -830,7 +866,12 @@ func (r *pageReader) read(path string, fn rowFunc) error {
 	return r.rows(items, fn)
 }
 
-// readFile reads one file-drop file, binding a parser to its header, and calls fn per row.
+// readFile reads one file-drop file, binding a parser to its header, and calls fn per row
+// with the row's fields as the parser's Pick gives them.
+//
+// The file is read and split into fields on a goroutine of its own (readRecords), a
+// batch of rows ahead of fn: the parse of a large entity was one goroutine's work, a core
+// busy while DuckDB's appender left the other half idle.
 func readFile(rawDir string, p Payload, e *contract.Entity, asOf time.Time, fn rowFunc) error {
 	f, err := os.Open(filepath.Join(rawDir, filepath.FromSlash(p.Name)))
 	if err != nil {
@@ -845,13 +886,69 @@ func readFile(rawDir string, p Payload, e *contract.Entity, asOf time.Time, fn r
 	if err != nil {
 		return err
 	}
-	for r.Next() {
-		rec := r.Record()
-		if err := fn(pr, int64(rec.Line), rec.Fields, rec.Err); err != nil {
-			return err
+	batches := make(chan []record, 4)
+	stop := make(chan struct{})
+	go readRecords(r, pr, batches, stop)
+	defer func() {
+		close(stop)
+		for range batches { // the reader has let go of the file once batches is closed
+		}
+	}()
+	for b := range batches {
+		for _, rec := range b {
+			if err := fn(pr, rec.line, rec.fields, rec.err); err != nil {
+				return err
+			}
 		}
 	}
-	return r.Err()
+	return r.Err() // read after batches was closed
+}
+
+// record is one row of a file as readRecords hands it on: its line, the fields its
+// parser reads (Pick), or the error that kept it from being split.
+type record struct {
+	line   int64
+	fields []string
+	err    error
+}
+
+// recordBatch is how many rows readRecords hands on at a time.
+const recordBatch = 512
+
+// readRecords reads r's rows into batches, each row's picked fields in one slab per
+// batch, and sends them on out until the file ends or stop is closed; then it closes out.
+func readRecords(r *tabular.Reader, pr *contract.Parser, out chan<- []record, stop <-chan struct{}) {
+	defer close(out)
+	var batch []record
+	var slab []string
+	for r.Next() {
+		if batch == nil {
+			batch = make([]record, 0, recordBatch)
+			slab = make([]string, 0, recordBatch*pr.Width())
+		}
+		rec := r.Record()
+		x := record{line: int64(rec.Line), err: rec.Err}
+		if rec.Err == nil {
+			n := len(slab)
+			slab = pr.Pick(slab, rec.Fields)
+			x.fields = slab[n:len(slab):len(slab)]
+		}
+		batch = append(batch, x)
+		if len(batch) == recordBatch {
+			select {
+			case out <- batch:
+				batch = nil
+			case <-stop:
+				return
+			}
+		}
+	}
+	if len(batch) > 0 {
+		select {
+		case out <- batch:
+		case <-stop:
+		}
+	}
 }
 
 // errorMember is the member of a page's item that marks a row the source could not split
