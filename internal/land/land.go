@@ -190,11 +190,12 @@ func Stage(ctx context.Context, c *store.Conn, p *Parsed) (*Staged, error) {
 	e := p.e
 	cols := e.Columns()
 	if err := c.Exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS
-		SELECT rkey, %s, ''::VARCHAR AS _file, 0::BIGINT AS _line, 0::BIGINT AS _ord
+		SELECT rkey, %s, 0::BIGINT AS _pay, 0::BIGINT AS _line, 0::BIGINT AS _ord
 		FROM %s LIMIT 0;
 		CREATE OR REPLACE TEMP TABLE %s (file VARCHAR, line BIGINT, field VARCHAR, value VARCHAR, reason VARCHAR, rkey VARCHAR);
-		CREATE OR REPLACE TEMP TABLE %s (rkey VARCHAR, pattern VARCHAR)`,
-		stageTable(e), strings.Join(cols, ", "), e.Table, rejectTable(e), keepTable(e))); err != nil {
+		CREATE OR REPLACE TEMP TABLE %s (rkey VARCHAR, pattern VARCHAR);
+		CREATE OR REPLACE TEMP TABLE %s (_pay BIGINT, _file VARCHAR)`,
+		stageTable(e), strings.Join(cols, ", "), e.Table, rejectTable(e), keepTable(e), payloadTable(e))); err != nil {
 		return nil, fmt.Errorf("stage %s: %w", e.Name, err)
 	}
 	err := c.Append(ctx, "temp", stageTable(e), func(a *store.Appender) error {
@@ -209,6 +210,16 @@ func Stage(ctx context.Context, c *store.Conn, p *Parsed) (*Staged, error) {
 	})
 	if err == nil {
 		err = stageRejects(ctx, c, p)
+	}
+	if err == nil {
+		err = c.Append(ctx, "temp", payloadTable(e), func(a *store.Appender) error {
+			for i, pl := range p.payloads {
+				if err := a.AppendRow(int64(i), pl.Name); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	}
 	if err != nil {
 		// The appender has committed what it had: drop the half stage, which nobody will.
@@ -436,15 +447,19 @@ func DropAll(ctx context.Context, c *store.Conn, ss []*Staged) error {
 	return errors.Join(errs...)
 }
 
-// stageTable, rejectTable and keepTable name an entity's temp tables: its staged rows, its
-// rejects, and the keys of its rejected rows, which keep their current version.
-func stageTable(e *contract.Entity) string  { return "stg_" + e.Name }
-func rejectTable(e *contract.Entity) string { return "rej_" + e.Name }
-func keepTable(e *contract.Entity) string   { return "keep_" + e.Name }
+// stageTable, rejectTable, keepTable and payloadTable name an entity's temp tables: its
+// staged rows, its rejects, the keys of its rejected rows, which keep their current
+// version, and its payloads by number (_pay, _file). A staged row names its payload by
+// number: a file's name in each of a million rows was a string the appender copied into
+// DuckDB a million times.
+func stageTable(e *contract.Entity) string   { return "stg_" + e.Name }
+func rejectTable(e *contract.Entity) string  { return "rej_" + e.Name }
+func keepTable(e *contract.Entity) string    { return "keep_" + e.Name }
+func payloadTable(e *contract.Entity) string { return "pay_" + e.Name }
 
 func dropStage(ctx context.Context, c *store.Conn, e *contract.Entity) error {
 	return c.Exec(ctx, `DROP TABLE IF EXISTS temp.`+stageTable(e)+`; DROP TABLE IF EXISTS temp.`+rejectTable(e)+
-		`; DROP TABLE IF EXISTS temp.`+keepTable(e))
+		`; DROP TABLE IF EXISTS temp.`+keepTable(e)+`; DROP TABLE IF EXISTS temp.`+payloadTable(e))
 }
 
 // Historise rejects what the parse and the duplicate check refused and makes the staged
@@ -464,14 +479,14 @@ func (s *Staged) Historise(ctx context.Context, c *store.Conn, opt Options) (Res
 	// A subsidy file's rows of another year go first: a stray row is no first copy.
 	var nyears int64
 	if e.Name == "subsidy" {
-		if nyears, err = otherYears(ctx, c, stage, rejectTable(e), keep); err != nil {
+		if nyears, err = otherYears(ctx, c, stage, rejectTable(e), keep, payloadTable(e)); err != nil {
 			return res, fmt.Errorf("years %s: %w", e.Name, err)
 		}
 	}
 	var ndup int64
 	if len(p.flagged) > 0 {
 		var dups []reject
-		if ndup, err = duplicates(ctx, c, e, stage, p.flagged, &dups); err != nil {
+		if ndup, err = duplicates(ctx, c, e, stage, payloadTable(e), p.flagged, &dups); err != nil {
 			return res, fmt.Errorf("duplicates %s: %w", e.Name, err)
 		}
 		if err := appendRejects(ctx, c, e, dups); err != nil { // undone with the transaction
@@ -484,7 +499,7 @@ func (s *Staged) Historise(ctx context.Context, c *store.Conn, opt Options) (Res
 		return res, fmt.Errorf("rejects %s: %w", e.Name, err)
 	}
 
-	spec := history.Spec{Target: e.Table, Stage: stage, Cols: cols, Source: e.System, Keep: keep,
+	spec := history.Spec{Target: e.Table, Stage: stage, Cols: cols, Source: e.System, Payloads: payloadTable(e), Keep: keep,
 		KeepPatterns: len(p.keepPatterns) > 0, KeepAll: p.keepPatterns[contract.AnyKey]}
 	if e.Name == "subsidy" {
 		// A year's file replaces that year; a year without a file keeps what it had (rows
@@ -564,7 +579,7 @@ type Parsed struct {
 	e        *contract.Entity
 	payloads []Payload
 
-	batches chan [][]any // accepted rows: rkey, the entity's columns, _file, _line, _ord
+	batches chan [][]any // accepted rows: rkey, the entity's columns, _pay (the payload's index), _line, _ord
 	stop    chan struct{}
 	once    sync.Once
 
@@ -634,7 +649,7 @@ func (p *Parsed) parse(rawDir string, asOf time.Time, arrived *Arrived) {
 	keys := newKeyFilter(bits)
 	var ord int64
 	var pages *pageReader // made at the first HTTP page
-	for _, pl := range p.payloads {
+	for pay, pl := range p.payloads {
 		readBefore := p.read
 		row := func(pr *contract.Parser, line int64, raw []string, rowErr error) error {
 			p.read++
@@ -673,7 +688,7 @@ func (p *Parsed) parse(rawDir string, asOf time.Time, arrived *Arrived) {
 			n := len(slab)
 			slab = append(slab, key)
 			slab = append(slab, vals...)
-			slab = append(slab, pl.Name, line, ord)
+			slab = append(slab, int64(pay), line, ord)
 			batch = append(batch, slab[n:len(slab):len(slab)])
 			if len(batch) == batchRows && !send() {
 				return errStopped
@@ -1054,22 +1069,22 @@ func emptyYears(payloads []Payload, readFrom map[string]int64) []string {
 // the stage to the rejects, their keys to those that keep their current version (a reject
 // is never a deletion: the row's year may be delivered by another file), and returns how
 // many.
-func otherYears(ctx context.Context, c *store.Conn, stage, rejects, keep string) (int64, error) {
+func otherYears(ctx context.Context, c *store.Conn, stage, rejects, keep, payloads string) (int64, error) {
 	// Counted per file and year first — one pass over the stage, a few rows out —, and
 	// the rows themselves looked at only in a file where a year is out of place.
 	if err := c.Exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE _year AS
 		WITH files AS (
-			SELECT _file, aar, count(*) AS n,
-			       CASE WHEN _file LIKE 'http/%%' THEN regexp_replace(_file, '/[^/]*$', '') ELSE _file END AS delivery
-			FROM %[1]s GROUP BY _file, aar
+			SELECT n._pay, p._file, n.aar, n.n,
+			       CASE WHEN p._file LIKE 'http/%%' THEN regexp_replace(p._file, '/[^/]*$', '') ELSE p._file END AS delivery
+			FROM (SELECT _pay, aar, count(*) AS n FROM %[1]s GROUP BY _pay, aar) n JOIN %[2]s p USING (_pay)
 		), years AS (
 			SELECT delivery, arg_max(aar, n * 10000 + aar) AS aar
 			FROM (SELECT delivery, aar, sum(n) AS n FROM files GROUP BY ALL)
 			GROUP BY delivery
 		)
-		SELECT f._file, f.aar, f.n, y.aar AS file_aar
+		SELECT f._pay, f._file, f.aar, f.n, y.aar AS file_aar
 		FROM files f JOIN years y USING (delivery)
-		WHERE f.aar <> y.aar`, stage)); err != nil {
+		WHERE f.aar <> y.aar`, stage, payloads)); err != nil {
 		return 0, err
 	}
 	var n int64
@@ -1077,11 +1092,11 @@ func otherYears(ctx context.Context, c *store.Conn, stage, rejects, keep string)
 		return 0, err
 	}
 	if err := c.Exec(ctx, fmt.Sprintf(`INSERT INTO %[1]s (file, line, field, value, reason, rkey)
-		SELECT s._file, s._line, 'soeknads_aar', s.aar::VARCHAR,
+		SELECT y._file, s._line, 'soeknads_aar', s.aar::VARCHAR,
 		       'application year ' || s.aar || ' in a file of year ' || y.file_aar || ' (a year''s file replaces that year)', s.rkey
-		FROM %[2]s s JOIN _year y ON y._file = s._file AND y.aar = s.aar ORDER BY s._ord;
-		INSERT INTO %[3]s (rkey) SELECT s.rkey FROM %[2]s s JOIN _year y ON y._file = s._file AND y.aar = s.aar;
-		DELETE FROM %[2]s s USING _year y WHERE y._file = s._file AND y.aar = s.aar`, rejects, stage, keep)); err != nil {
+		FROM %[2]s s JOIN _year y ON y._pay = s._pay AND y.aar = s.aar ORDER BY s._ord;
+		INSERT INTO %[3]s (rkey) SELECT s.rkey FROM %[2]s s JOIN _year y ON y._pay = s._pay AND y.aar = s.aar;
+		DELETE FROM %[2]s s USING _year y WHERE y._pay = s._pay AND y.aar = s.aar`, rejects, stage, keep)); err != nil {
 		return 0, err
 	}
 	return n, nil
@@ -1090,7 +1105,7 @@ func otherYears(ctx context.Context, c *store.Conn, stage, rejects, keep string)
 // duplicates adds a reject for every staged row whose key an earlier row of the snapshot
 // has (by _ord), removes those rows from the stage, and returns how many there were.
 // Only keys in maybe can be duplicated (the keys the parse's filter flagged).
-func duplicates(ctx context.Context, c *store.Conn, e *contract.Entity, stage string, maybe []string, rejects *[]reject) (int64, error) {
+func duplicates(ctx context.Context, c *store.Conn, e *contract.Entity, stage, payloads string, maybe []string, rejects *[]reject) (int64, error) {
 	if err := c.Exec(ctx, `CREATE OR REPLACE TEMP TABLE _maybe (rkey VARCHAR)`); err != nil {
 		return 0, err
 	}
@@ -1106,10 +1121,10 @@ func duplicates(ctx context.Context, c *store.Conn, e *contract.Entity, stage st
 	}
 	// Only the rows of the flagged keys are windowed: a few among millions.
 	if err := c.Exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE _dup AS
-		SELECT _file, _line, rkey, _ord,
-		       first_value(_file || ' line ' || _line) OVER (PARTITION BY rkey ORDER BY _ord) AS first_line,
-		       row_number() OVER (PARTITION BY rkey ORDER BY _ord) AS n
-		FROM %[1]s WHERE rkey IN (SELECT rkey FROM _maybe)`, stage)); err != nil {
+		SELECT p._file, s._line, s.rkey, s._ord,
+		       first_value(p._file || ' line ' || s._line) OVER (PARTITION BY s.rkey ORDER BY s._ord) AS first_line,
+		       row_number() OVER (PARTITION BY s.rkey ORDER BY s._ord) AS n
+		FROM %[1]s s JOIN %[2]s p USING (_pay) WHERE s.rkey IN (SELECT rkey FROM _maybe)`, stage, payloads)); err != nil {
 		return 0, err
 	}
 	dups, err := c.Query(ctx, `SELECT _file, _line, rkey, first_line FROM _dup WHERE n > 1 ORDER BY _ord`)

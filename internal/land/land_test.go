@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -918,6 +919,27 @@ func TestSubsidyYearPerFile(t *testing.T) {
 			}
 			if strings.Contains(n.name, "header-only: the year") && (res.Diff.Deleted != 2 || res.EmptiedRows != 2 || fmt.Sprint(res.EmptiedYears) != "[2024]") {
 				t.Errorf("deleted %d rows, emptied %d of %v; want 2024's 2", res.Diff.Deleted, res.EmptiedRows, res.EmptiedYears)
+			}
+			// Each new version names the file and line it came from (src_ref): the file
+			// among the night's several, by its payload's number in the stage.
+			refs, err := c.Query(ctx, `SELECT src_ref, aar || ',' || orgnr FROM src.subsidy WHERE von_run = ?`, run)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer refs.Close()
+			for refs.Next() {
+				var ref, row string
+				if err := refs.Scan(&ref, &row); err != nil {
+					t.Fatal(err)
+				}
+				file, line, _ := strings.Cut(ref, ":")
+				lines := strings.Split(n.files[strings.TrimPrefix(file, "subsidy/")], "\n")
+				if l, err := strconv.Atoi(line); err != nil || l < 1 || l > len(lines) || !strings.HasPrefix(lines[l-1], row+",") {
+					t.Errorf("src_ref %s of row %s: not its file's line", ref, row)
+				}
+			}
+			if err := refs.Err(); err != nil {
+				t.Fatal(err)
 			}
 			// The ledger's count of current rows holds the years not delivered too.
 			if want := int64(len(strings.Fields(n.wantCurrent))); res.After != want {

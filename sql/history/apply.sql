@@ -4,7 +4,9 @@
   system time, $2 = the run id, $3 = the receiver (receivers only).
 
   Stage: a table or view with rkey (unique), the compared columns, the Extra columns copied as they
-  are and, for a landed snapshot (Source), _file and _line, of which src_ref is made.
+  are and, for a landed snapshot (Source), _pay and _line, of which src_ref is made with the
+  payload's name from Payloads (_pay, _file) — a left join: a row whose payload went missing
+  fails on src_ref NOT NULL instead of being left out.
   Keep: rkeys whose rows were rejected this time (they keep their last version), and with
   KeepPatterns LIKE patterns (escape \) of the rkeys rejected rows whose key could not be read
   may have; KeepAll: such a row could be any key, so nothing is deleted.
@@ -69,14 +71,20 @@ WHERE t.rkey = d.rkey AND t.sys_bis IS NULL AND d.op <> 'NY'
 
 {{define "insert"}}
 INSERT INTO {{.Target}} BY NAME
-SELECT s.rkey{{range .Cols}}, s.{{.}}{{end}}{{range .Extra}}, s.{{.}}{{end}}{{if .Source}}, '{{.Source}}' AS src_system, s._file || ':' || s._line AS src_ref{{end}}, $1 AS sys_von, $2 AS von_run{{if .Receiver}}, d.nr AS chg_von{{end}}
+SELECT s.rkey{{range .Cols}}, s.{{.}}{{end}}{{range .Extra}}, s.{{.}}{{end}}{{if .Source}}, '{{.Source}}' AS src_system, p._file || ':' || s._line AS src_ref{{end}}, $1 AS sys_von, $2 AS von_run{{if .Receiver}}, d.nr AS chg_von{{end}}
 FROM {{.Stage}} s
 JOIN {{if .Receiver}}_num{{else}}_diff{{end}} d ON d.rkey = s.rkey
+{{- if .Source}}
+LEFT JOIN {{.Payloads}} p ON p._pay = s._pay
+{{- end}}
 WHERE d.op <> 'SLETTET'
 {{end}}
 
 {{define "insert_all"}}
 INSERT INTO {{.Target}} BY NAME
-SELECT s.rkey{{range .Cols}}, s.{{.}}{{end}}{{range .Extra}}, s.{{.}}{{end}}{{if .Source}}, '{{.Source}}' AS src_system, s._file || ':' || s._line AS src_ref{{end}}, $1 AS sys_von, $2 AS von_run
+SELECT s.rkey{{range .Cols}}, s.{{.}}{{end}}{{range .Extra}}, s.{{.}}{{end}}{{if .Source}}, '{{.Source}}' AS src_system, p._file || ':' || s._line AS src_ref{{end}}, $1 AS sys_von, $2 AS von_run
 FROM {{.Stage}} s
+{{- if .Source}}
+LEFT JOIN {{.Payloads}} p ON p._pay = s._pay
+{{- end}}
 {{end}}
