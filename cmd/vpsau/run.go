@@ -120,7 +120,9 @@ func runCmd(ctx context.Context, e env, args []string) error {
 		}
 		defer stop()
 	}
+	restore := nightGC(e.getenv)
 	sum, err := nightly.Run(ctx, d, opt)
+	restore()
 	if opt.Progress != nil {
 		fmt.Fprint(e.stderr, "\r\033[K")
 	}

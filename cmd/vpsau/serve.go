@@ -184,7 +184,9 @@ func serveNight(ctx context.Context, e env, cfg config.Config, d *store.DB, m *m
 	if opt.Inbox == "" {
 		opt.Sources = sourceConfigs(cfg)
 	}
+	restore := nightGC(e.getenv)
 	sum, err := nightly.Run(ctx, d, opt)
+	restore()
 	m.Observe(sum, err, e.now())
 	if err != nil {
 		return runFailed(sum, err)
