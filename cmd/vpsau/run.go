@@ -120,7 +120,7 @@ func runCmd(ctx context.Context, e env, args []string) error {
 		}
 		defer stop()
 	}
-	restore := nightGC(e.getenv)
+	restore := nightly.TuneGC(e.getenv)
 	sum, err := nightly.Run(ctx, d, opt)
 	restore()
 	if opt.Progress != nil {

@@ -184,7 +184,7 @@ func serveNight(ctx context.Context, e env, cfg config.Config, d *store.DB, m *m
 	if opt.Inbox == "" {
 		opt.Sources = sourceConfigs(cfg)
 	}
-	restore := nightGC(e.getenv)
+	restore := nightly.TuneGC(e.getenv)
 	sum, err := nightly.Run(ctx, d, opt)
 	restore()
 	m.Observe(sum, err, e.now())

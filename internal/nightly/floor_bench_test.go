@@ -197,8 +197,10 @@ func BenchmarkNight(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.StartTimer()
+			restore := TuneGC(os.Getenv) // as vpsau run does
 			sum, err := Run(ctx, db, Options{AsOf: asOf, Inbox: inbox, Out: filepath.Join(dir, "out"), RawRoot: filepath.Join(dir, "raw"),
 				Rules: rules.Defaults(), Guard: DefaultGuard, Analyst: AnalystCopy{Path: filepath.Join(dir, "v-analyst.duckdb")}})
+			restore()
 			if err != nil {
 				b.Fatal(err)
 			}

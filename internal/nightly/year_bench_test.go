@@ -133,7 +133,9 @@ func runNight(b *testing.B, db *store.DB, w *world, k int, tmp string, historyOn
 		// and the analyst copy (a copy of the whole database file, which history grows).
 		opt.Analyst = AnalystCopy{Path: filepath.Join(tmp, "analyst.duckdb")}
 	}
+	restore := TuneGC(os.Getenv) // as vpsau run does
 	sum, err := Run(context.Background(), db, opt)
+	restore()
 	if err != nil {
 		b.Fatalf("night %d: %v", k, err)
 	}

@@ -1,4 +1,4 @@
-package main
+package nightly
 
 import "runtime/debug"
 
@@ -15,10 +15,12 @@ const (
 	nightGoMemory  = 1 << 30
 )
 
-// nightGC sets the collector for a night (above) and returns what sets it back, so that
+// TuneGC sets the collector for a night (above) and returns what sets it back, so that
 // `vpsau serve` answers requests between nights as the runtime would. A GOGC or GOMEMLIMIT
 // in the environment is the operator's choice, which the runtime has read: left as it is.
-func nightGC(getenv func(string) string) (restore func()) {
+// `vpsau run`, each night of `vpsau serve` and the benchmarks' nights call it around Run;
+// Run does not, as it is the process's setting to make.
+func TuneGC(getenv func(string) string) (restore func()) {
 	if getenv("GOGC") != "" || getenv("GOMEMLIMIT") != "" {
 		return func() {}
 	}

@@ -1,13 +1,13 @@
-package main
+package nightly
 
 import (
 	"runtime/debug"
 	"testing"
 )
 
-// TestNightGC: a night runs with the collector set for it, which is set back after; an
+// TestTuneGC: a night runs with the collector set for it, which is set back after; an
 // operator's GOGC or GOMEMLIMIT is left alone.
-func TestNightGC(t *testing.T) {
+func TestTuneGC(t *testing.T) {
 	percent := debug.SetGCPercent(100)
 	limit := debug.SetMemoryLimit(-1)
 	t.Cleanup(func() { debug.SetGCPercent(percent); debug.SetMemoryLimit(limit) })
@@ -25,7 +25,7 @@ func TestNightGC(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			debug.SetGCPercent(100)
 			before := debug.SetMemoryLimit(-1)
-			restore := nightGC(func(k string) string { return tt.env[k] })
+			restore := TuneGC(func(k string) string { return tt.env[k] })
 			during := debug.SetGCPercent(-1) // reads it (and turns the collector off for a moment)
 			debug.SetGCPercent(during)
 			if during != tt.wantPercent || debug.SetMemoryLimit(-1) != tt.wantLimit {
