@@ -759,6 +759,10 @@ func TestBackupRestoreErase(t *testing.T) {
 	}
 	const badPhone = "4000-PRIVAT-77"
 	prods = bytes.Replace(prods, []byte("Eksempel 4,91234567,"), []byte("Eksempel 4,"+badPhone+","), 1)
+	// And a row whose key cannot be read, with a bad phone number too: a rejected value
+	// that names no one, which erase cannot find and says so.
+	const unkeyedPhone = "4000-UKJENT-12"
+	prods = append(prods, []byte("30000X0009,903000910,Ukjent,"+unkeyedPhone+",,3401,3000009\n")...)
 	if err := os.WriteFile(filepath.Join(n3, "producers.csv"), prods, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -791,6 +795,9 @@ func TestBackupRestoreErase(t *testing.T) {
 	code, _, stderr := vpsau(t, night1.AddDate(0, 2, 0), "erase", "--produsentnr", "3000000004", "--reason", "request 2027-03-01", "--db", db, "--out", filepath.Join(dir, "elsewhere"))
 	if code != 0 || !strings.Contains(stderr, "warning: the rejects files of run 3 are not in ") || !rejectsHold() {
 		t.Fatalf("erase with another --out: exit %d, stderr %q", code, stderr)
+	}
+	if want := "warning: 1 rejected names, phones or e-mails of producers rows name no one"; !strings.Contains(stderr, want) {
+		t.Errorf("erase: stderr %q, want %q", stderr, want)
 	}
 	// Again with the right one: the file is written again.
 	msg := step(night1.AddDate(0, 2, 0), "erase", "--produsentnr", "3000000004", "--reason", "request 2027-03-01", "--db", db, "--out", out)
