@@ -161,8 +161,9 @@ func (p *Parser) Parse(raw []string) ([]any, []Problem) { return p.parse(raw, p.
 
 // Pick appends to dst the fields of raw (in header order) that the parser reads, one per
 // entity field in the entity's order ("" for a field the header lacks), and returns it.
-// ParsePicked of them is Parse of raw: a reader can keep the few fields a wide file's
-// rows are read for and let the rest go.
+// ParsePicked of them is Parse of raw: a reader can hand on the few fields a wide file's
+// rows are read for instead of every field's slot (the fields are parts of their line's
+// one string, which they keep).
 func (p *Parser) Pick(dst, raw []string) []string {
 	for _, j := range p.idx {
 		s := ""

@@ -172,7 +172,8 @@ func Load(ctx context.Context, c *store.Conn, p *Parsed, opt Options) (Result, e
 
 // Staged is an entity's accepted rows in a temp table of the connection (stg_<entity>),
 // with what the parse found: its rejects and the keys they keep (temp tables rej_<entity>
-// and keep_<entity>), and the keys that may be duplicated.
+// and keep_<entity>), its payloads by number (pay_<entity>), and the keys that may be
+// duplicated.
 type Staged struct {
 	p *Parsed // read to its end: its batches channel is closed
 }
@@ -432,7 +433,7 @@ func HistoriseAll(ctx context.Context, c *store.Conn, staged []*Staged, opt Opti
 	return out, err
 }
 
-// Drop removes the entity's stage, rejects and kept keys from c.
+// Drop removes the entity's stage, rejects, kept keys and payload names from c.
 func (s *Staged) Drop(ctx context.Context, c *store.Conn) error { return dropStage(ctx, c, s.p.e) }
 
 // DropAll drops every stage of ss (nil: none) from c and returns what failed.
@@ -475,7 +476,8 @@ func (s *Staged) Historise(ctx context.Context, c *store.Conn, opt Options) (Res
 	res.Read = p.read
 
 	// Duplicate keys: the first row stays, every later one is a reject. Only keys the
-	// parse's filter flagged can be duplicated: most nights none, and no query is made.
+	// parse's filter flagged can be duplicated: a few a night (up to some hundreds of an
+	// entity at generator scale 10), and no query is made when there are none.
 	// A subsidy file's rows of another year go first: a stray row is no first copy.
 	var nyears int64
 	if e.Name == "subsidy" {
@@ -662,24 +664,26 @@ func (p *Parsed) parse(rawDir string, asOf time.Time, arrived *Arrived) {
 			}
 			vals, probs := pr.ParsePicked(raw)
 			key, keyOK := pr.Key(probs)
+			// What is kept past the row is copied (strings.Clone): a key or a value may
+			// be a part of its line, or of a whole decoded HTTP page, which it would keep.
 			if len(probs) > 0 {
 				p.rejectedRows++
 				var rkey string
 				if keyOK {
-					rkey = key
+					rkey = strings.Clone(key)
 				}
 				for _, x := range probs {
-					p.rejects = append(p.rejects, reject{file: pl.Name, line: line, field: x.Field, value: x.Value, reason: x.Reason, rkey: rkey})
+					p.rejects = append(p.rejects, reject{file: pl.Name, line: line, field: x.Field, value: strings.Clone(x.Value), reason: x.Reason, rkey: rkey})
 				}
 				if keyOK {
-					p.keepKeys = append(p.keepKeys, key)
+					p.keepKeys = append(p.keepKeys, rkey)
 				} else {
 					p.keepPattern(pr.KeyPattern(probs))
 				}
 				return nil
 			}
 			if keys.seen(key) {
-				p.flagged = append(p.flagged, key)
+				p.flagged = append(p.flagged, strings.Clone(key))
 			}
 			if slab == nil {
 				slab = make([]any, 0, batchRows*width)
@@ -721,8 +725,10 @@ func (p *Parsed) parse(rawDir string, asOf time.Time, arrived *Arrived) {
 
 // keyFilter is a Bloom filter of keys: a key it was given it always reports as seen, one
 // it was not given it reports as unseen but for a few (four probes of one 64-bit hash).
-// It is sized by the rows the payloads hold (filterBitsFor): 16 to 32 bits a row, fewer
-// than one key in 400 falsely flagged, and at most 16 MiB. A filter sized by bytes
+// It is sized by the rows the payloads hold (filterBitsFor): for files 16 to 32 bits a
+// row, fewer than one key in 400 falsely flagged; for stored HTTP pages two bits a
+// compressed byte, as before (a page that compresses well gets fewer bits a row: one key
+// in 50 flagged, in a review's synthetic pages); at most 16 MiB. A filter sized by bytes
 // instead (two bits a byte) gave the wide subsidy rows 16 MiB, 128 bits a key, and paid
 // for it in cache misses: keyFilter.seen was 0.7 s of CPU on the parse's goroutine of a
 // first night at generator scale 10 (BenchmarkKeyFilter).
@@ -741,7 +747,8 @@ const bitsPerRow = 16
 // filterBitsFor is a payload's share of its entity's key filter: bitsPerRow for each row
 // of a file, estimated from the bytes per line of its first 64 KiB (a low estimate only
 // flags more keys for the duplicate check); a stored HTTP page, compressed, two bits a
-// byte of it (some 30 bits a row or more). A payload that cannot be read adds nothing: its
+// byte of it (some 30 bits a row for the generator's pages, fewer for pages that
+// compress better). A payload that cannot be read adds nothing: its
 // read fails the parse.
 func filterBitsFor(path string, page bool) uint64 {
 	f, err := os.Open(path)

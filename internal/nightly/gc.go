@@ -8,7 +8,8 @@ import "runtime/debug"
 // marking the same live batches each time, on cores the night has two of. With GOGC=400
 // under a soft limit of 1 GiB of Go memory it runs a quarter as often while the heap is
 // small, and as often as it must when the heap nears the limit. Measured side by side
-// (docs/benchmarks.md): a scale-10 first night 13.2 → 13.0 s (three alternating pairs),
+// (docs/benchmarks.md, "Landing apart, payload numbers, the collector"): a scale-10 first
+// night 13.3 → 13.0 s (medians of three alternating pairs),
 // a scale-100 one 2 m 31 s → 2 m 18 s, peak memory 2.87 → 3.29 GiB.
 const (
 	nightGCPercent = 400
