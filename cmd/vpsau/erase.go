@@ -149,6 +149,9 @@ func erase(ctx context.Context, d *store.DB, kind, id, reason string, now time.T
 			runs = append(runs, r)
 		}
 		rows.Close()
+		if err := rows.Err(); err != nil { // a run missed would keep its rejects file unerased
+			return fmt.Errorf("erase ops.reject: %w", err)
+		}
 		n, err := c.ExecCount(ctx, `UPDATE ops.reject SET value = '(slettet)' WHERE `+theirs, rejectEntity[kind], id)
 		if err != nil {
 			return fmt.Errorf("erase ops.reject: %w", err)

@@ -154,14 +154,12 @@ func (e *Entity) Columns() []string {
 	return cols
 }
 
-// Parse parses one row (the raw fields in header order). It returns the typed values (one
-// per entity field, valid until the next call) and the problems; the row is a reject when
-// there is any problem.
-func (p *Parser) Parse(raw []string) ([]any, []Problem) { return p.parse(raw, p.idx) }
+// Parse parses one row (the raw fields in header order): ParsePicked of its Pick.
+func (p *Parser) Parse(raw []string) ([]any, []Problem) { return p.ParsePicked(p.Pick(nil, raw)) }
 
 // Pick appends to dst the fields of raw (in header order) that the parser reads, one per
 // entity field in the entity's order ("" for a field the header lacks), and returns it.
-// ParsePicked of them is Parse of raw: a reader can hand on the few fields a wide file's
+// ParsePicked parses them: a reader can hand on the few fields a wide file's
 // rows are read for instead of every field's slot (the fields are parts of their line's
 // one string, which they keep).
 func (p *Parser) Pick(dst, raw []string) []string {
@@ -178,20 +176,15 @@ func (p *Parser) Pick(dst, raw []string) []string {
 // Width is the number of fields Pick gives a row: the entity's fields.
 func (p *Parser) Width() int { return len(p.idx) }
 
-// ParsePicked parses one row's fields as Pick gave them, as Parse does the raw row.
-func (p *Parser) ParsePicked(fields []string) ([]any, []Problem) { return p.parse(fields, nil) }
-
-// parse parses the row whose field i is raw[idx[i]] (raw[i] when idx is nil).
-func (p *Parser) parse(raw []string, idx []int) ([]any, []Problem) {
+// ParsePicked parses one row's fields in the entity's order, as Pick gives them. It
+// returns the typed values (one per entity field, valid until the next call) and the
+// problems; the row is a reject when there is any problem.
+func (p *Parser) ParsePicked(fields []string) ([]any, []Problem) {
 	var probs []Problem
 	for i, f := range p.e.Fields {
-		j := i
-		if idx != nil {
-			j = idx[i]
-		}
 		s := ""
-		if j >= 0 && j < len(raw) {
-			s = raw[j]
+		if i < len(fields) {
+			s = fields[i]
 		}
 		v, reason := parseField(f, s, p.asOf)
 		if reason != "" {

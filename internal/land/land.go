@@ -751,6 +751,13 @@ const bitsPerRow = 16
 // compress better). A payload that cannot be read adds nothing: its
 // read fails the parse.
 func filterBitsFor(path string, page bool) uint64 {
+	if page {
+		st, err := os.Stat(path)
+		if err != nil {
+			return 0
+		}
+		return 2 * uint64(st.Size())
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return 0
@@ -760,15 +767,12 @@ func filterBitsFor(path string, page bool) uint64 {
 	if err != nil {
 		return 0
 	}
-	if page {
-		return 2 * uint64(st.Size())
-	}
 	head := make([]byte, 64<<10)
 	n, _ := io.ReadFull(f, head)
-	lines := int64(bytes.Count(head[:n], []byte{'\n'}))
 	if n == 0 {
 		return 0
 	}
+	lines := int64(bytes.Count(head[:n], []byte{'\n'}))
 	if lines == 0 {
 		lines = 1 // one line longer than the sample
 	}

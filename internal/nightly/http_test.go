@@ -227,11 +227,7 @@ func TestEmptiedYearOverHTTP(t *testing.T) {
 	if _, err := generate.Inbox(inbox, generate.Config{Scale: 0.01, Seed: 5, AsOf: asOf}); err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "x.duckdb"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openDB(t)
 	opt := Options{AsOf: asOf, Out: t.TempDir(), RawRoot: t.TempDir(), Rules: rules.Defaults(), Guard: DefaultGuard, NoReport: true}
 	opt.Sources = fakeSources(t, inbox, fakesrc.Options{ClientID: "id", ClientSecret: "secret"}, nil)
 	if _, err := Run(ctx, db, opt); err != nil {
