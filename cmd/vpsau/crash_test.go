@@ -16,6 +16,7 @@ import (
 	"github.com/dvpsau/vpsau/exports"
 	"github.com/dvpsau/vpsau/exports/exportstest"
 	"github.com/dvpsau/vpsau/internal/audit"
+	"github.com/dvpsau/vpsau/internal/files"
 	"github.com/dvpsau/vpsau/internal/receiver"
 	"github.com/dvpsau/vpsau/internal/store"
 )
@@ -151,9 +152,13 @@ func TestCrashAnywhere(t *testing.T) {
 			}
 
 			// The database opens, its change numbers are whole and every audit passes.
+			kept := keepState(t, state)
 			d, err := store.Open(t.Context(), db, store.Options{})
 			if err != nil {
-				t.Fatalf("open after the kill: %v", err)
+				t.Fatalf("open after the kill: %v (the state as the kill left it: %s)", err, kept)
+			}
+			if kept != "" {
+				os.RemoveAll(kept)
 			}
 			var n, max, distinct int64
 			if err := d.SQL().QueryRow(`SELECT count(*), coalesce(max(endringsnr), 0), count(DISTINCT endringsnr) FROM ops.change_log`).Scan(&n, &max, &distinct); err != nil {
@@ -219,6 +224,23 @@ func TestCrashAnywhere(t *testing.T) {
 			}
 		})
 	}
+}
+
+// keepState copies a killed run's state folder, as the kill left it, into a new folder
+// under $VPSAU_CRASH_KEEP, if that is set, and returns its path: a database the kill
+// left unopenable can then be studied (and reported) after the test's temp folder is gone.
+func keepState(t *testing.T, state string) string {
+	t.Helper()
+	dir := os.Getenv("VPSAU_CRASH_KEEP")
+	if dir == "" {
+		return ""
+	}
+	dst := filepath.Join(dir, fmt.Sprintf("%s-%d", strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()), time.Now().UnixNano()))
+	if err := files.CopyTree(state, dst); err != nil {
+		t.Logf("keeping the state: %v", err)
+		return ""
+	}
+	return dst
 }
 
 // auditAll runs the write-audit-publish checks of internal/audit on a database.
