@@ -3,11 +3,14 @@ package audit_test
 import (
 	"context"
 	"errors"
+	"io/fs"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/dvpsau/vpsau/internal/audit"
 	"github.com/dvpsau/vpsau/internal/store"
+	sqlfiles "github.com/dvpsau/vpsau/sql"
 )
 
 func TestAudits(t *testing.T) {
@@ -21,8 +24,36 @@ func TestAudits(t *testing.T) {
 			INSERT INTO src.visit VALUES ('V1', 'V1', '3000000001', '5550001', DATE '2026-01-01', now(), NULL, 1, NULL, 'portal', 'visits.csv:2');
 			INSERT INTO src.visit VALUES ('V1', 'V1', '3000000001', '5550001', DATE '2026-01-02', now(), NULL, 1, NULL, 'portal', 'visits.csv:3')`,
 			"010_unique_current_keys"},
+		{"two current versions of a status", `
+			INSERT INTO model.status_h (rkey, produsentnr, omfattet, apne_avvik, telte_besok, status, sys_von, von_run)
+			VALUES ('3000000001', '3000000001', true, 0, 0, 'INNRULLERT', now(), 1), ('3000000001', '3000000001', true, 0, 1, 'GODKJENT', now(), 2)`,
+			"010_unique_current_keys"},
+		{"two versions of a key, one ended", `
+			INSERT INTO src.visit VALUES ('V1', 'V1', '3000000001', '5550001', DATE '2026-01-01', now(), now(), 1, 2, 'portal', 'visits.csv:2');
+			INSERT INTO src.visit VALUES ('V1', 'V1', '3000000001', '5550001', DATE '2026-01-02', now(), NULL, 2, NULL, 'portal', 'visits.csv:3')`,
+			""},
 		{"a gap in the change numbers", `
 			INSERT INTO ops.change_log VALUES (1, 'dhp', '3000000001', 'NY', now(), 1), (3, 'dhp', '3000000002', 'NY', now(), 1)`,
+			"020_change_numbers"},
+		{"a receiver version pointing at another key's change", `
+			CREATE OR REPLACE TABLE model.status AS SELECT '3000000001' AS produsentnr, true AS omfattet;
+			INSERT INTO ops.change_log VALUES (1, 'dhp', '3000000002', 'NY', now(), 1);
+			INSERT INTO rcv.dhp (rkey, produsentnr, status, dvp_trekk, chg_von, sys_von, von_run)
+			VALUES ('3000000001', '3000000001', 'INNRULLERT', 'nei', 1, now(), 1)`,
+			"020_change_numbers"},
+		{"a receiver version pointing at another receiver's change", `
+			CREATE OR REPLACE TABLE model.status AS SELECT '3000000001' AS produsentnr, true AS omfattet;
+			INSERT INTO ops.change_log VALUES (1, 'ksl', '3000000001', 'NY', now(), 1);
+			INSERT INTO rcv.dhp (rkey, produsentnr, status, dvp_trekk, chg_von, sys_von, von_run)
+			VALUES ('3000000001', '3000000001', 'INNRULLERT', 'nei', 1, now(), 1)`,
+			"020_change_numbers"},
+		{"a receiver version pointing at no change", `
+			CREATE OR REPLACE TABLE model.status AS SELECT unnest(['3000000001', '3000000002']) AS produsentnr, true AS omfattet;
+			INSERT INTO ops.change_log VALUES (1, 'dhp', '3000000002', 'NY', now(), 1);
+			INSERT INTO rcv.dhp (rkey, produsentnr, status, dvp_trekk, chg_von, sys_von, von_run)
+			VALUES ('3000000002', '3000000002', 'INNRULLERT', 'nei', 1, now(), 1);
+			INSERT INTO rcv.dhp (rkey, produsentnr, status, dvp_trekk, chg_von, sys_von, von_run)
+			VALUES ('3000000001', '3000000001', 'INNRULLERT', 'nei', 2, now(), 1)`,
 			"020_change_numbers"},
 		{"a key figure for a reserved producer", `
 			CREATE OR REPLACE TABLE model.active_agreement AS SELECT '3000000001' AS produsentnr, '5550001' AS vet_id;
@@ -78,5 +109,52 @@ func TestAudits(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestEveryHistoryTableAudited keeps the audit of current keys in step with the schema:
+// every table with versions (a sys_bis or chg_bis column) is checked by it.
+func TestEveryHistoryTableAudited(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, ":memory:", store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.SQL().QueryContext(ctx, `SELECT DISTINCT table_schema || '.' || table_name FROM information_schema.columns
+		WHERE column_name IN ('sys_bis', 'chg_bis') AND table_catalog = current_database() ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var want []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, name)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	body, err := fs.ReadFile(sqlfiles.FS, "audits/010_unique_current_keys.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	audited := map[string]bool{}
+	for _, m := range regexp.MustCompile(`SELECT '([a-z_.]+)'(?: AS tbl)?, rkey FROM ([a-z_.]+) WHERE`).FindAllStringSubmatch(string(body), -1) {
+		if m[1] != m[2] {
+			t.Errorf("the audit names %s what it reads from %s", m[1], m[2])
+		}
+		audited[m[2]] = true
+	}
+	if len(want) < 18 { // as many as the schema had when this test was written
+		t.Fatalf("only %d tables with versions in the schema: %v", len(want), want)
+	}
+	for _, name := range want {
+		if !audited[name] {
+			t.Errorf("%s has versions but no audit of its current keys", name)
+		}
 	}
 }
