@@ -166,11 +166,15 @@ func byteCopy(ctx context.Context, c *Conn, tmp string) (bool, error) {
 	if _, err := src.ReadAt(before, 0); err != nil {
 		return false, nil
 	}
-	st, err := src.Stat()
+	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return false, nil
+		return false, err
 	}
-	if err := writeNew(tmp, io.NewSectionReader(src, 0, st.Size())); err != nil {
+	err = c.db.copyFile(path, out)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		os.Remove(tmp)
 		return false, err
 	}
@@ -194,19 +198,6 @@ func readHeader(path string) ([]byte, error) {
 	b := make([]byte, headerSize)
 	_, err = io.ReadFull(f, b)
 	return b, err
-}
-
-// writeNew writes what r reads to a new file dst.
-func writeNew(dst string, r io.Reader) error {
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, r); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 // quote quotes s for a SQL string literal (ATTACH takes no bound parameter).

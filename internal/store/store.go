@@ -9,6 +9,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -144,6 +145,29 @@ func (db *DB) readFile(path string) (*os.File, error) {
 		db.file = f
 	}
 	return db.file, nil
+}
+
+// copyFile writes the whole database file at path, as it is now, to out, through the
+// descriptor readFile keeps. The copy goes from the descriptor's offset, so that Go hands
+// it to the kernel (copy_file_range: no pass through this process's memory, about half
+// the time of a read and write loop, a shared extent where the file system can); db.mu
+// keeps that offset to one copy at a time.
+func (db *DB) copyFile(path string, out *os.File) error {
+	f, err := db.readFile(path)
+	if err != nil {
+		return err
+	}
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	_, err = out.ReadFrom(&io.LimitedReader{R: f, N: st.Size()})
+	return err
 }
 
 // Path returns the file the database was opened from.
