@@ -496,8 +496,9 @@ func Watermark(ctx context.Context, c *store.Conn, name string) (int64, error) {
 // publishes and records them in order. Staging only reads the database, so receivers are
 // staged side by side, each on a connection of its own — writing a receiver's CSV and XLSX
 // is Go code on one core — unless the night has more than sideBySideRows changes to
-// export: each staging holds its query's whole result in memory, and two large ones at
-// once cost more memory than time.
+// export: each staging's query result is held by DuckDB (within its memory_limit) while
+// its rows are written, and two very large ones at once could cost more memory than
+// they save time.
 func exportAll(ctx context.Context, db *store.DB, c *store.Conn, opt Options, sum Summary, receivers []receiver.Receiver, progress func(string)) ([]exports.Manifest, error) {
 	to, err := receiver.LastChange(ctx, c, time.Time{})
 	if err != nil {
@@ -563,10 +564,13 @@ func exportAll(ctx context.Context, db *store.DB, c *store.Conn, opt Options, su
 }
 
 // sideBySideRows is the most changes a night exports with receivers staged side by side.
-// At generator scale 100 a first night (7.4 M changes) staged two at a time peaked at
-// 3.8 GiB against 2.8 GiB one at a time; a national first night has 74,000 (scale 10:
-// 740,000), a steady night a few thousand.
-var sideBySideRows int64 = 1_000_000 // a variable for tests
+// A national first night has 74,000 (scale 10: 740,000), a steady night a few thousand,
+// a first night at generator scale 100 7.4 million: staged two at a time, that night's
+// export took 17.6 and 19.6 s instead of 21.5–24.5 s one at a time, and the run peaked
+// at 3.03 and 3.21 GiB instead of 2.81–3.02 GiB (docs/benchmarks.md, "Exports side by
+// side at scale 100"). Before the rows were written as they are read, two at a time had
+// peaked at 3.8 GiB against 2.8 GiB, and the limit was 1,000,000.
+var sideBySideRows int64 = 10_000_000 // a variable for tests
 
 // stageOne stages receiver r's changes after from up to to, on a connection of its own;
 // created is the manifest's creation time.
