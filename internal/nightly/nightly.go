@@ -495,10 +495,10 @@ func Watermark(ctx context.Context, c *store.Conn, name string) (int64, error) {
 // exportAll stages every receiver's delta after its watermark, up to the last change, then
 // publishes and records them in order. Staging only reads the database, so receivers are
 // staged side by side, each on a connection of its own — writing a receiver's CSV and XLSX
-// is Go code on one core — unless the night has more than sideBySideRows changes to
-// export: each staging's query result is held by DuckDB (within its memory_limit) while
-// its rows are written, and two very large ones at once could cost more memory than
-// they save time.
+// is Go code on one core — as many at once as there are cores up to sideBySideRows
+// changes to export, two at a time up to twoAtATimeRows, one at a time beyond. Each
+// staging's query result is held whole while its rows are written (duckdb-go
+// materialises it, outside DuckDB's memory_limit), so large results side by side add up.
 func exportAll(ctx context.Context, db *store.DB, c *store.Conn, opt Options, sum Summary, receivers []receiver.Receiver, progress func(string)) ([]exports.Manifest, error) {
 	to, err := receiver.LastChange(ctx, c, time.Time{})
 	if err != nil {
@@ -518,8 +518,11 @@ func exportAll(ctx context.Context, db *store.DB, c *store.Conn, opt Options, su
 		changes += n
 	}
 	width := 1
-	if changes <= sideBySideRows {
+	switch {
+	case changes <= sideBySideRows:
 		width = max(1, min(runtime.GOMAXPROCS(0), len(receivers)))
+	case changes <= twoAtATimeRows:
+		width = max(1, min(2, len(receivers)))
 	}
 	created := opt.Now()
 	staged := make([]*exports.Staged, len(receivers))
@@ -563,14 +566,19 @@ func exportAll(ctx context.Context, db *store.DB, c *store.Conn, opt Options, su
 	return out, nil
 }
 
-// sideBySideRows is the most changes a night exports with receivers staged side by side.
-// A national first night has 74,000 (scale 10: 740,000), a steady night a few thousand,
-// a first night at generator scale 100 7.4 million: staged two at a time, that night's
-// export took 17.6 and 19.6 s instead of 21.5–24.5 s one at a time, and the run peaked
-// at 3.03 and 3.21 GiB instead of 2.81–3.02 GiB (docs/benchmarks.md, "Exports side by
-// side at scale 100"). Before the rows were written as they are read, two at a time had
-// peaked at 3.8 GiB against 2.8 GiB, and the limit was 1,000,000.
-var sideBySideRows int64 = 10_000_000 // a variable for tests
+// sideBySideRows is the most changes a night exports with as many receivers staged at
+// once as there are cores; twoAtATimeRows the most it exports with two at once. A national
+// first night has 74,000 changes (scale 10: 740,000), a steady night a few thousand, a
+// first night at generator scale 100 7.4 million: staged two at a time on this project's
+// two-core machine, that night's export took 17.6 and 19.6 s instead of 21.5–24.5 s one
+// at a time, and the run peaked at 3.03 and 3.21 GiB instead of 2.81–3.02 GiB
+// (docs/benchmarks.md, "Exports side by side at scale 100"). Before the rows were written
+// as they are read, two at a time had peaked at 3.8 GiB against 2.8 GiB. More than two
+// such results at once were never measured, hence the two limits.
+var (
+	sideBySideRows int64 = 1_000_000  // variables for tests
+	twoAtATimeRows int64 = 10_000_000 //
+)
 
 // stageOne stages receiver r's changes after from up to to, on a connection of its own;
 // created is the manifest's creation time.

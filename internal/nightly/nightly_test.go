@@ -105,22 +105,23 @@ func TestOneNight(t *testing.T) {
 	}
 }
 
-// TestExportSideBySide: receivers staged side by side publish the same bytes as receivers
-// staged one at a time (a night with more than sideBySideRows changes), every export
-// verified against its manifest.
+// TestExportSideBySide: receivers staged side by side, two at a time (a night with more
+// than sideBySideRows changes) and one at a time (more than twoAtATimeRows) publish the
+// same bytes, every export verified against its manifest.
 func TestExportSideBySide(t *testing.T) {
-	limit := sideBySideRows
-	t.Cleanup(func() { sideBySideRows = limit })
+	limit, two := sideBySideRows, twoAtATimeRows
+	t.Cleanup(func() { sideBySideRows, twoAtATimeRows = limit, two })
 	published := map[string]map[string]string{}
 	for _, tt := range []struct {
-		name  string
-		limit int64
+		name       string
+		limit, two int64
 	}{
 		{name: "side by side", limit: 1 << 40},
-		{name: "one at a time", limit: 0},
+		{name: "two at a time", two: 1 << 40},
+		{name: "one at a time"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			sideBySideRows = tt.limit
+			sideBySideRows, twoAtATimeRows = tt.limit, tt.two
 			dir := t.TempDir()
 			created := time.Date(2027, 1, 4, 3, 30, 0, 0, time.UTC)
 			_, err := Run(context.Background(), openDB(t), Options{AsOf: time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC),
