@@ -3,8 +3,10 @@ package audit_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
@@ -157,4 +159,94 @@ func TestEveryHistoryTableAudited(t *testing.T) {
 			t.Errorf("%s has versions but no audit of its current keys", name)
 		}
 	}
+
+	// And the audit finds them: two current versions of a key in every such table (a key
+	// of its own in each) are reported once each, by the table's own name; two versions of
+	// another key ended by the column that ends them (chg_bis where there is one, as in
+	// the receivers' tables, else sys_bis) are not.
+	for _, name := range want {
+		if err := insertTwo(ctx, db, name, "K-"+name, ""); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := insertTwo(ctx, db, name, "E-"+name, endedBy(t, db, name)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	found, err := db.SQL().QueryContext(ctx, string(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer found.Close()
+	var got []string
+	for found.Next() {
+		var tbl, key string
+		if err := found.Scan(&tbl, &key); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, tbl+" "+key)
+	}
+	if err := found.Err(); err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(got)
+	var expect []string
+	for _, name := range want {
+		expect = append(expect, name+" K-"+name)
+	}
+	if strings.Join(got, "\n") != strings.Join(expect, "\n") {
+		t.Errorf("the audit of current keys found:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(expect, "\n"))
+	}
+}
+
+// endedBy returns the column whose value ends a version of table name: chg_bis where the
+// table has one, else sys_bis.
+func endedBy(t *testing.T, db *store.DB, name string) string {
+	t.Helper()
+	schema, table, _ := strings.Cut(name, ".")
+	var n int
+	if err := db.SQL().QueryRow(`SELECT count(*) FROM information_schema.columns WHERE table_schema = ? AND table_name = ?
+		AND column_name = 'chg_bis' AND table_catalog = current_database()`, schema, table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n > 0 {
+		return "chg_bis"
+	}
+	return "sys_bis"
+}
+
+// insertTwo inserts two versions of key into table name: every NOT NULL column gets a
+// value of its type, and so does the column ended (if not empty); every other column
+// stays NULL.
+func insertTwo(ctx context.Context, db *store.DB, name, key, ended string) error {
+	schema, table, _ := strings.Cut(name, ".")
+	rows, err := db.SQL().QueryContext(ctx, `SELECT column_name, data_type FROM information_schema.columns
+		WHERE table_schema = ? AND table_name = ? AND (is_nullable = 'NO' OR column_name = ?) AND table_catalog = current_database()
+		ORDER BY ordinal_position`, schema, table, ended)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	literal := map[string]string{"VARCHAR": "'x'", "BIGINT": "1", "INTEGER": "1", "DOUBLE": "0", "BOOLEAN": "false",
+		"DATE": "DATE '2026-01-01'", "TIMESTAMP WITH TIME ZONE": "TIMESTAMPTZ '2026-01-01 00:00:00+00'", "JSON": "'{}'"}
+	var cols, vals []string
+	for rows.Next() {
+		var col, typ string
+		if err := rows.Scan(&col, &typ); err != nil {
+			return err
+		}
+		v, ok := literal[typ]
+		if !ok {
+			return fmt.Errorf("no test value for %s %s", col, typ)
+		}
+		if col == "rkey" {
+			v = "'" + key + "'"
+		}
+		cols, vals = append(cols, col), append(vals, v)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	row := "(" + strings.Join(vals, ", ") + ")"
+	_, err = db.SQL().ExecContext(ctx, "INSERT INTO "+name+" ("+strings.Join(cols, ", ")+") VALUES "+row+", "+row)
+	return err
 }
