@@ -155,7 +155,10 @@ func TestCrashAnywhere(t *testing.T) {
 			kept := keepState(t, state)
 			d, err := store.Open(t.Context(), db, store.Options{})
 			if err != nil {
-				t.Fatalf("open after the kill: %v (the state as the kill left it: %s)", err, kept)
+				if kept != "" {
+					t.Fatalf("open after the kill: %v (the state as the kill left it: %s)", err, kept)
+				}
+				t.Fatalf("open after the kill: %v (set VPSAU_CRASH_KEEP to keep the state)", err)
 			}
 			if kept != "" {
 				os.RemoveAll(kept)
@@ -238,6 +241,7 @@ func keepState(t *testing.T, state string) string {
 	dst := filepath.Join(dir, fmt.Sprintf("%s-%d", strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()), time.Now().UnixNano()))
 	if err := files.CopyTree(state, dst); err != nil {
 		t.Logf("keeping the state: %v", err)
+		os.RemoveAll(dst)
 		return ""
 	}
 	return dst

@@ -176,6 +176,9 @@ func byteCopy(ctx context.Context, c *Conn, tmp string) (bool, error) {
 	}
 	if err != nil {
 		os.Remove(tmp)
+		if errors.Is(err, errShrank) { // a checkpoint ran: copy with SQL instead
+			return false, nil
+		}
 		return false, err
 	}
 	after := make([]byte, headerSize)

@@ -147,6 +147,10 @@ func (db *DB) readFile(path string) (*os.File, error) {
 	return db.file, nil
 }
 
+// errShrank reports a database file that ended before the size it had when its copy
+// began: a checkpoint ran during the copy.
+var errShrank = errors.New("the file shrank while it was copied")
+
 // copyFile writes the whole database file at path, as it is now, to out, through the
 // descriptor readFile keeps. The copy goes from the descriptor's offset, so that Go hands
 // it to the kernel (copy_file_range: no pass through this process's memory, about half
@@ -166,7 +170,10 @@ func (db *DB) copyFile(path string, out *os.File) error {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	_, err = out.ReadFrom(&io.LimitedReader{R: f, N: st.Size()})
+	n, err := out.ReadFrom(&io.LimitedReader{R: f, N: st.Size()})
+	if err == nil && n != st.Size() {
+		err = fmt.Errorf("copy of %s: %d of %d bytes: %w", path, n, st.Size(), errShrank)
+	}
 	return err
 }
 
