@@ -3,7 +3,6 @@ package audit_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"regexp"
 	"sort"
@@ -123,23 +122,10 @@ func TestEveryHistoryTableAudited(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	rows, err := db.SQL().QueryContext(ctx, `SELECT DISTINCT table_schema || '.' || table_name FROM information_schema.columns
-		WHERE column_name IN ('sys_bis', 'chg_bis') AND table_catalog = current_database() ORDER BY 1`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var want []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			t.Fatal(err)
-		}
-		want = append(want, name)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
+	// Each versioned table, and the column whose value ends a version: chg_bis where
+	// there is one (the receivers' tables), else sys_bis — the first of the two by name.
+	tables := query(t, db, `SELECT table_schema || '.' || table_name, min(column_name) FROM information_schema.columns
+		WHERE column_name IN ('sys_bis', 'chg_bis') AND table_catalog = current_database() GROUP BY 1 ORDER BY 1`)
 	body, err := fs.ReadFile(sqlfiles.FS, "audits/010_unique_current_keys.sql")
 	if err != nil {
 		t.Fatal(err)
@@ -151,102 +137,80 @@ func TestEveryHistoryTableAudited(t *testing.T) {
 		}
 		audited[m[2]] = true
 	}
-	if len(want) < 18 { // as many as the schema had when this test was written
-		t.Fatalf("only %d tables with versions in the schema: %v", len(want), want)
+	if len(tables) < 18 { // as many as the schema had when this test was written
+		t.Fatalf("only %d tables with versions in the schema: %v", len(tables), tables)
 	}
-	for _, name := range want {
-		if !audited[name] {
-			t.Errorf("%s has versions but no audit of its current keys", name)
+	for _, tb := range tables {
+		if !audited[tb[0]] {
+			t.Errorf("%s has versions but no audit of its current keys", tb[0])
 		}
 	}
 
 	// And the audit finds them: two current versions of a key in every such table (a key
 	// of its own in each) are reported once each, by the table's own name; two versions of
-	// another key ended by the column that ends them (chg_bis where there is one, as in
-	// the receivers' tables, else sys_bis) are not.
-	for _, name := range want {
-		if err := insertTwo(ctx, db, name, "K-"+name, ""); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if err := insertTwo(ctx, db, name, "E-"+name, endedBy(t, db, name)); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
+	// another key ended by the column that ends them are not.
+	var want []string
+	for _, tb := range tables {
+		name, ended := tb[0], tb[1]
+		insertTwo(t, db, name, "K-"+name, "")
+		insertTwo(t, db, name, "E-"+name, ended)
+		want = append(want, name+" K-"+name)
 	}
-	found, err := db.SQL().QueryContext(ctx, string(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer found.Close()
 	var got []string
-	for found.Next() {
-		var tbl, key string
-		if err := found.Scan(&tbl, &key); err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, tbl+" "+key)
-	}
-	if err := found.Err(); err != nil {
-		t.Fatal(err)
+	for _, r := range query(t, db, string(body)) {
+		got = append(got, r[0]+" "+r[1])
 	}
 	sort.Strings(got)
-	var expect []string
-	for _, name := range want {
-		expect = append(expect, name+" K-"+name)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("the audit of current keys found:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if strings.Join(got, "\n") != strings.Join(expect, "\n") {
-		t.Errorf("the audit of current keys found:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(expect, "\n"))
-	}
-}
-
-// endedBy returns the column whose value ends a version of table name: chg_bis where the
-// table has one, else sys_bis.
-func endedBy(t *testing.T, db *store.DB, name string) string {
-	t.Helper()
-	schema, table, _ := strings.Cut(name, ".")
-	var n int
-	if err := db.SQL().QueryRow(`SELECT count(*) FROM information_schema.columns WHERE table_schema = ? AND table_name = ?
-		AND column_name = 'chg_bis' AND table_catalog = current_database()`, schema, table).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	if n > 0 {
-		return "chg_bis"
-	}
-	return "sys_bis"
 }
 
 // insertTwo inserts two versions of key into table name: every NOT NULL column gets a
 // value of its type, and so does the column ended (if not empty); every other column
 // stays NULL.
-func insertTwo(ctx context.Context, db *store.DB, name, key, ended string) error {
+func insertTwo(t *testing.T, db *store.DB, name, key, ended string) {
+	t.Helper()
 	schema, table, _ := strings.Cut(name, ".")
-	rows, err := db.SQL().QueryContext(ctx, `SELECT column_name, data_type FROM information_schema.columns
-		WHERE table_schema = ? AND table_name = ? AND (is_nullable = 'NO' OR column_name = ?) AND table_catalog = current_database()
-		ORDER BY ordinal_position`, schema, table, ended)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
 	literal := map[string]string{"VARCHAR": "'x'", "BIGINT": "1", "INTEGER": "1", "DOUBLE": "0", "BOOLEAN": "false",
 		"DATE": "DATE '2026-01-01'", "TIMESTAMP WITH TIME ZONE": "TIMESTAMPTZ '2026-01-01 00:00:00+00'", "JSON": "'{}'"}
 	var cols, vals []string
-	for rows.Next() {
-		var col, typ string
-		if err := rows.Scan(&col, &typ); err != nil {
-			return err
-		}
-		v, ok := literal[typ]
-		if !ok {
-			return fmt.Errorf("no test value for %s %s", col, typ)
+	for _, c := range query(t, db, `SELECT column_name, data_type FROM information_schema.columns
+		WHERE table_schema = ? AND table_name = ? AND (is_nullable = 'NO' OR column_name = ?) AND table_catalog = current_database()
+		ORDER BY ordinal_position`, schema, table, ended) {
+		col, v := c[0], literal[c[1]]
+		if v == "" {
+			t.Fatalf("%s: no test value for %s %s", name, col, c[1])
 		}
 		if col == "rkey" {
 			v = "'" + key + "'"
 		}
 		cols, vals = append(cols, col), append(vals, v)
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
 	row := "(" + strings.Join(vals, ", ") + ")"
-	_, err = db.SQL().ExecContext(ctx, "INSERT INTO "+name+" ("+strings.Join(cols, ", ")+") VALUES "+row+", "+row)
-	return err
+	if _, err := db.SQL().Exec("INSERT INTO " + name + " (" + strings.Join(cols, ", ") + ") VALUES " + row + ", " + row); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+}
+
+// query returns the rows of a query of two text columns.
+func query(t *testing.T, db *store.DB, q string, args ...any) [][]string {
+	t.Helper()
+	rows, err := db.SQL().Query(q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out [][]string
+	for rows.Next() {
+		var a, b string
+		if err := rows.Scan(&a, &b); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, []string{a, b})
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
