@@ -574,10 +574,10 @@ func exportAll(ctx context.Context, db *store.DB, c *store.Conn, opt Options, su
 // at a time, and the run peaked at 3.03 and 3.21 GiB instead of 2.81–3.02 GiB
 // (docs/benchmarks.md, "Exports side by side at scale 100"). Before the rows were written
 // as they are read, two at a time had peaked at 3.8 GiB against 2.8 GiB. More than two
-// such results at once were never measured, hence the two limits.
+// such results at once were never measured, hence the two limits. Variables for tests.
 var (
-	sideBySideRows int64 = 1_000_000  // variables for tests
-	twoAtATimeRows int64 = 10_000_000 //
+	sideBySideRows int64 = 1_000_000
+	twoAtATimeRows int64 = 10_000_000
 )
 
 // stageOne stages receiver r's changes after from up to to, on a connection of its own;
